@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The config contract of DESIGN.md: one JSON file, every key optional,
+ * defaults equal to the seed.  Unknown keys are errors (a typo must not
+ * silently turn a protection off), and every error names its key and why:
+ *   window_ms: expected a positive integer, got "abc"
+ *
+ * {
+ *   "mode": "detect",                       off | detect | block | kill
+ *   "window_ms": 3000,
+ *   "entrypoint_names": ["entrypoint.sh"],  basenames (fnmatch patterns)
+ *   "lineage": "children",                  children | descendants
+ *   "excluded_cidrs": [ ...the seed's list... ],
+ *   "exceptions": [ {"process_name": "python*", "destination_port": 443} ],
+ *   "alerts": { "path": "/var/log/entryguard/alerts.ndjson", "syslog": true },
+ *   "allow_annotation_mode": "never",       never | lower | raise | any
+ *   "monitor": { "lifetime": "container" }, container | window
+ *   "limits": { "max_processes": 4096, "alerts_per_second": 10 }
+ * }
+ */
+#ifndef ENTRYGUARD_CONFIG_H
+#define ENTRYGUARD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entryguard/classify.h"
+#include "entryguard/cleanup.h"
+#include "entryguard/error.h"
+
+/* Ordered: a "lower" mode protects less. */
+enum eg_mode {
+	EG_MODE_OFF,
+	EG_MODE_DETECT,
+	EG_MODE_BLOCK,
+	EG_MODE_KILL,
+};
+
+enum eg_lineage {
+	EG_LINEAGE_CHILDREN,    /* the seed: the attempt's parent is the entrypoint */
+	EG_LINEAGE_DESCENDANTS, /* any ancestor (at fork time) is the entrypoint */
+};
+
+enum eg_annotation_policy {
+	EG_ANNOTATION_NEVER, /* io.entryguard.mode is ignored */
+	EG_ANNOTATION_LOWER, /* may only lower the mode */
+	EG_ANNOTATION_RAISE, /* may only raise the mode */
+	EG_ANNOTATION_ANY,
+};
+
+enum eg_monitor_lifetime {
+	EG_LIFETIME_CONTAINER, /* until the container's init exits */
+	EG_LIFETIME_WINDOW,    /* until no window can open again */
+};
+
+/* All present fields must match for the exception to apply (AND); absent
+ * fields match anything. */
+struct eg_exception {
+	char *process_name;       /* fnmatch pattern, or NULL */
+	char *process_executable; /* fnmatch pattern, or NULL */
+	bool executable_null;     /* "process_executable": null: executable unknown */
+	bool has_destination_cidr;
+	struct eg_cidr destination_cidr;
+	int32_t destination_port; /* -1: any */
+	char *image;              /* fnmatch pattern on container.image.name, or NULL */
+	char *container_name;     /* fnmatch pattern, or NULL */
+};
+
+struct eg_config {
+	enum eg_mode mode;
+	uint32_t window_ms;
+	char **entrypoint_names; /* NULL-terminated */
+	size_t entrypoint_names_count;
+	enum eg_lineage lineage;
+	char **excluded_cidrs; /* NULL-terminated, as written */
+	size_t excluded_cidrs_count;
+	struct eg_classifier *excluded; /* built from excluded_cidrs */
+	struct eg_exception *exceptions;
+	size_t exceptions_count;
+	char *alerts_path; /* NULL: the default for root or rootless */
+	bool alerts_syslog;
+	enum eg_annotation_policy allow_annotation_mode;
+	enum eg_monitor_lifetime monitor_lifetime;
+	uint32_t max_processes;
+	uint32_t alerts_per_second;
+};
+
+int eg_config_new_default(struct eg_config **ret_config, struct eg_error *err);
+/* `what` names the input in errors (a path, "ENTRYGUARD_CONFIG"). */
+int eg_config_load_buffer(const char *what, const char *buffer, size_t length,
+                          struct eg_config **ret_config, struct eg_error *err);
+int eg_config_load_file(const char *path, struct eg_config **ret_config, struct eg_error *err);
+void eg_config_free(struct eg_config *config);
+EG_DEFINE_CLEANUP(struct eg_config *, eg_config_free)
+
+/* The config file to read, in DESIGN.md's order: explicit (--config), then
+ * $ENTRYGUARD_CONFIG, then for a rootless caller
+ * $XDG_CONFIG_HOME/entryguard/entryguard.json (default ~/.config), then
+ * <sysconfdir>/entryguard/entryguard.json.  A candidate that does not exist
+ * is skipped, except explicit and $ENTRYGUARD_CONFIG, which must exist.
+ * *ret_path is NULL (and 0 returned) when no file is found: defaults apply. */
+int eg_config_locate(const char *explicit_path, bool rootless, char **ret_path,
+                     struct eg_error *err);
+
+const char *eg_mode_name(enum eg_mode mode);
+int eg_mode_parse(const char *text, enum eg_mode *ret_mode);
+const char *eg_lineage_name(enum eg_lineage lineage);
+
+/* The mode for one container given its io.entryguard.mode annotation (NULL
+ * when absent), honouring allow_annotation_mode.  An annotation the policy
+ * does not allow is ignored (the configured mode stays) and reported through
+ * *ret_ignored so the caller can log it; a malformed one is an error. */
+int eg_config_effective_mode(const struct eg_config *config, const char *annotation,
+                             enum eg_mode *ret_mode, bool *ret_ignored, struct eg_error *err);
+
+#endif
