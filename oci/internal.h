@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers the OCI parsers share; not part of the interface in include/. */
+#ifndef ENTRYGUARD_OCI_INTERNAL_H
+#define ENTRYGUARD_OCI_INTERNAL_H
+
+#include <sys/types.h>
+#include <yajl/yajl_tree.h>
+
+#include "entryguard/error.h"
+
+/* node.pid: absent or 0 gives 0; negative or beyond pid_t is an error. */
+int eg_oci_parse_pid(yajl_val node, const char *where, pid_t *ret_pid, struct eg_error *err);
+
+/* A NULL-terminated vector of pointers into the strings of an array node
+ * (borrowed from the tree; only the vector is allocated). */
+int eg_oci_borrow_strings(yajl_val array, const char *path, size_t max_items,
+                          const char ***ret_vector, size_t *ret_count, struct eg_error *err);
+
+#endif
