@@ -24,6 +24,10 @@
 /* Longest CIDR text: a full IPv6 address with an embedded IPv4 and "/128". */
 #define EG_CIDR_TEXT_MAX 64
 
+/* Most ranges one classifier holds: the list comes from a config file, and
+ * every resource a caller can make us allocate has a limit. */
+#define EG_CLASSIFIER_MAX_RANGES 4096
+
 struct eg_address {
 	int family;        /* AF_INET or AF_INET6 */
 	uint8_t bytes[16]; /* network order; AF_INET uses bytes[0..3] */
@@ -50,7 +54,9 @@ extern const size_t eg_seed_excluded_cidrs_count;
 
 /* "192.0.2.1", "::ffff:1.2.3.4", "fe80::1".  Errors name the text. */
 int eg_address_parse(const char *text, struct eg_address *ret_address, struct eg_error *err);
-/* "10.0.0.0/8", "::1" (a bare address is a /32 or /128), "FE80::/10". */
+/* "10.0.0.0/8", "::1" (a bare address is a /32 or /128), "FE80::/10".
+ * Host bits set ("10.0.0.1/8") are an error, not silently cleared: the
+ * writer meant either a host or a range, and we cannot tell which. */
 int eg_cidr_parse(const char *text, struct eg_cidr *ret_cidr, struct eg_error *err);
 /* From a sockaddr as connect()/sendto() receive it.  Returns -EAFNOSUPPORT
  * for families other than AF_INET / AF_INET6, -EINVAL for a short length. */
@@ -61,6 +67,9 @@ const char *eg_address_format(const struct eg_address *address, char *buffer, si
 /* True for ::ffff:a.b.c.d; *ret_ipv4 then holds a.b.c.d as AF_INET. */
 bool eg_address_unmap_ipv4(const struct eg_address *address, struct eg_address *ret_ipv4);
 
+/* At most EG_CLASSIFIER_MAX_RANGES ranges (-E2BIG beyond).  A range of the
+ * form ::ffff:a.b.c.d/NN (NN >= 96) holds IPv4 addresses, since mapped
+ * addresses are judged as IPv4. */
 int eg_classifier_new(const char *const *cidrs, size_t count, struct eg_classifier **ret,
                       struct eg_error *err);
 void eg_classifier_free(struct eg_classifier *classifier);

@@ -1,0 +1,27 @@
+# shellcheck shell=bash
+# The Debian packages entryguard's build and tests need, in one place, and
+# the function that installs whichever are missing (the test command and the
+# demo both start from a bare Debian 12 machine).
+
+EG_BUILD_PACKAGES=(
+	meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev git python3
+	libseccomp-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-idiag-3-dev
+	libyajl-dev libcap-dev libcmocka-dev
+)
+
+# Installs the packages given that dpkg does not report as installed.
+eg_ensure_packages() {
+	local missing=() package
+	for package in "$@"; do
+		dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$package")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "entryguard: missing packages (${missing[*]}); run as root to install them" >&2
+		return 1
+	fi
+	echo "entryguard: installing ${missing[*]}"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
