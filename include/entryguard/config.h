@@ -29,6 +29,21 @@
 #include "entryguard/cleanup.h"
 #include "entryguard/error.h"
 
+/* Bounds of the config (each error names the bound it broke).  The file is
+ * small by nature; 1 MiB is thousands of exceptions' worth of text. */
+#define EG_CONFIG_MAX_BYTES          (1024u * 1024u)
+#define EG_CONFIG_WINDOW_MS_MAX      3600000u /* an hour: beyond it no start-up is "early" */
+#define EG_CONFIG_MAX_NAMES          64u      /* entrypoint_names entries */
+#define EG_CONFIG_MAX_CIDRS          1024u    /* excluded_cidrs entries */
+#define EG_CONFIG_MAX_EXCEPTIONS     256u
+#define EG_CONFIG_MAX_PATTERN        4096u    /* bytes in one pattern or path (PATH_MAX) */
+#define EG_CONFIG_MIN_PROCESSES      16u      /* fewer could not follow even a tiny entrypoint */
+#define EG_CONFIG_MAX_PROCESSES      4194304u /* the kernel's PID_MAX_LIMIT */
+#define EG_CONFIG_MAX_ALERTS_PER_SEC 100000u
+
+/* The annotation that asks for a per-container mode. */
+#define EG_ANNOTATION_MODE "io.entryguard.mode"
+
 /* Ordered: a "lower" mode protects less. */
 enum eg_mode {
 	EG_MODE_OFF,
@@ -87,7 +102,9 @@ struct eg_config {
 };
 
 int eg_config_new_default(struct eg_config **ret_config, struct eg_error *err);
-/* `what` names the input in errors (a path, "ENTRYGUARD_CONFIG"). */
+/* `what` names the input in errors (a path, "ENTRYGUARD_CONFIG"): every
+ * error message of the two loaders begins with "<what>: ", so callers do not
+ * add the name again.  Duplicate keys are errors, like unknown ones. */
 int eg_config_load_buffer(const char *what, const char *buffer, size_t length,
                           struct eg_config **ret_config, struct eg_error *err);
 int eg_config_load_file(const char *path, struct eg_config **ret_config, struct eg_error *err);
@@ -106,11 +123,14 @@ int eg_config_locate(const char *explicit_path, bool rootless, char **ret_path,
 const char *eg_mode_name(enum eg_mode mode);
 int eg_mode_parse(const char *text, enum eg_mode *ret_mode);
 const char *eg_lineage_name(enum eg_lineage lineage);
+const char *eg_annotation_policy_name(enum eg_annotation_policy policy);
+const char *eg_monitor_lifetime_name(enum eg_monitor_lifetime lifetime);
 
 /* The mode for one container given its io.entryguard.mode annotation (NULL
  * when absent), honouring allow_annotation_mode.  An annotation the policy
  * does not allow is ignored (the configured mode stays) and reported through
- * *ret_ignored so the caller can log it; a malformed one is an error. */
+ * *ret_ignored so the caller can log it; a malformed one is an error, except
+ * under "never", where the annotation is not even read. */
 int eg_config_effective_mode(const struct eg_config *config, const char *annotation,
                              enum eg_mode *ret_mode, bool *ret_ignored, struct eg_error *err);
 
