@@ -3,7 +3,7 @@
 # Installs what it needs, then: the clang-format check, the build with strict
 # warnings, the cmocka unit tests, the same tests under ASan + UBSan, and the
 # libFuzzer targets for a fixed time each under ASan + UBSan.  Ends with one
-# line "entryguard tests: N passed, M failed".
+# line "entryguard: N passed, M failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -106,5 +106,5 @@ fi
 if [ $failed -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi
-echo "entryguard tests: $passed passed, $failed failed"
+echo "entryguard: $passed passed, $failed failed"
 [ $failed -eq 0 ]
