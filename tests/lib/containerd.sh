@@ -1,0 +1,123 @@
+# shellcheck shell=dash
+# Uses `local`, which dash, bash and busybox ash all support.
+# A private containerd for tests: its own root, state, sockets and config, so it clashes
+# with no system containerd and leaves nothing behind. Needs common.sh sourced first.
+#
+#   eg_containerd_start DIR        starts containerd with everything under DIR (keep DIR
+#                                  short: the socket path must fit in 108 bytes); sets
+#                                  EG_CONTAINERD_ADDRESS and EG_CONTAINERD_PID
+#   eg_ctr ARGS...                 ctr against it, in namespace $EG_CONTAINERD_NAMESPACE
+#                                  (give `run` --runc-root DIR/runc too, or runc keeps
+#                                  its state in /run/containerd/runc/<namespace>)
+#   eg_containerd_stop DIR         removes its tasks and containers, stops it, kills any
+#                                  shim it started, unmounts and deletes DIR
+#
+# The runc shim (io.containerd.runc.v2) computes its own socket as
+# /run/containerd/s/<sha256(address, namespace, id)>, so a private address keeps it
+# apart from a system containerd too.
+
+EG_CONTAINERD_NAMESPACE=${EG_CONTAINERD_NAMESPACE:-egtest}
+
+eg_containerd_start() {
+	local dir="${1:-}" waited=0
+	mkdir -p "$dir/root" "$dir/state" || return 1
+	# The runc shim puts its socket under /run/containerd/s whatever the config says;
+	# remember whether that directory is ours to remove.
+	[ -d /run/containerd ] || : >"$dir/created-run-containerd"
+	cat >"$dir/config.toml" <<EOF
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+# Not needed by ctr, and CRI would otherwise set up networking and a second socket.
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$dir/containerd.sock"
+
+[ttrpc]
+  address = "$dir/containerd.sock.ttrpc"
+
+[debug]
+  address = ""
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/root/opt"
+EOF
+	EG_CONTAINERD_ADDRESS=$dir/containerd.sock
+	# A minimal environment: the shim and runc (and so runc's hooks) inherit it.
+	env -i PATH="${EG_CLEAN_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" \
+		containerd --config "$dir/config.toml" </dev/null >"$dir/containerd.log" 2>&1 &
+	EG_CONTAINERD_PID=$!
+	echo "$EG_CONTAINERD_PID" >"$dir/containerd.pid"
+	export EG_CONTAINERD_ADDRESS EG_CONTAINERD_PID
+	until ctr --address "$EG_CONTAINERD_ADDRESS" version >/dev/null 2>&1; do
+		if ! kill -0 "$EG_CONTAINERD_PID" 2>/dev/null || [ "$waited" -ge 100 ]; then
+			echo "containerd did not start; its log:" >&2
+			tail -n 20 "$dir/containerd.log" >&2
+			return 1
+		fi
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+}
+
+eg_ctr() {
+	ctr --address "$EG_CONTAINERD_ADDRESS" --namespace "$EG_CONTAINERD_NAMESPACE" "$@"
+}
+
+# Prints the pids of processes whose command line mentions TEXT (our private address or
+# directory), so only what this containerd started is stopped.
+eg_containerd_pids_mentioning() {
+	local text="${1:-}" proc
+	for proc in /proc/[0-9]*; do
+		{ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null | grep -qF -- "$text" && echo "${proc#/proc/}"
+	done
+	return 0
+}
+
+eg_containerd_stop() {
+	local dir="${1:-}" pid id mountpoint waited
+	[ -n "$dir" ] || return 1
+	[ -n "${EG_CONTAINERD_ADDRESS:-}" ] || EG_CONTAINERD_ADDRESS=$dir/containerd.sock
+	[ -n "${EG_CONTAINERD_PID:-}" ] || EG_CONTAINERD_PID=$(cat "$dir/containerd.pid" 2>/dev/null)
+	if [ -S "$EG_CONTAINERD_ADDRESS" ]; then
+		for id in $(eg_ctr tasks list -q 2>/dev/null); do
+			eg_ctr tasks kill -s SIGKILL "$id" >/dev/null 2>&1
+			eg_ctr tasks delete -f "$id" >/dev/null 2>&1
+		done
+		for id in $(eg_ctr containers list -q 2>/dev/null); do
+			eg_ctr containers delete "$id" >/dev/null 2>&1
+		done
+	fi
+	if [ -n "${EG_CONTAINERD_PID:-}" ] && kill -0 "$EG_CONTAINERD_PID" 2>/dev/null; then
+		kill "$EG_CONTAINERD_PID"
+		waited=0
+		while kill -0 "$EG_CONTAINERD_PID" 2>/dev/null && [ "$waited" -lt 50 ]; do
+			sleep 0.1
+			waited=$((waited + 1))
+		done
+		kill -9 "$EG_CONTAINERD_PID" 2>/dev/null
+	fi
+	# Shims outlive containerd by design; ours name our address on their command line.
+	for pid in $(eg_containerd_pids_mentioning "$EG_CONTAINERD_ADDRESS"); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	# Rootfs mounts of tasks that never got deleted, deepest first.
+	awk -v dir="$dir/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while IFS= read -r mountpoint; do
+			umount -l "$mountpoint" 2>/dev/null
+		done
+	# ctr run --runc-root "$dir/runc" keeps runc's state here; without it runc uses
+	# /run/containerd/runc/<namespace>.
+	rmdir "/run/containerd/runc/$EG_CONTAINERD_NAMESPACE" 2>/dev/null
+	if [ -e "$dir/created-run-containerd" ]; then
+		rmdir /run/containerd/s /run/containerd/runc /run/containerd 2>/dev/null
+	fi
+	rm -rf "$dir"
+	unset EG_CONTAINERD_PID
+}
