@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The run directory: one folder per watched container, shared by the hook
+ * (which makes it), the monitor (which owns it while it lives and removes it
+ * when it exits) and `entryguard status` (which reads it).
+ *
+ *   <run>/<container id>/container.json   the entry metadata (container.h)
+ *   <run>/<container id>/monitor.pid      "PID START_TIME\n" of the monitor
+ *
+ * <run> is $ENTRYGUARD_RUN_DIR when set (tests, private installs), else
+ * $XDG_RUNTIME_DIR/entryguard for a rootless caller, else /run/entryguard.
+ */
+#ifndef ENTRYGUARD_RUNDIR_H
+#define ENTRYGUARD_RUNDIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "entryguard/error.h"
+
+#define EG_RUN_DIR_SYSTEM   "/run/entryguard"
+#define EG_CONTAINER_FILE   "container.json"
+#define EG_MONITOR_PID_FILE "monitor.pid"
+/* A monitor's comm as the kernel keeps it (15 bytes of "entryguard-monitor"). */
+#define EG_MONITOR_COMM     "entryguard-mon"
+
+/* True when this process has no privilege on the host: not root, or root
+ * only inside a user namespace (rootless Podman runs hooks as uid 0 in its
+ * user namespace). */
+bool eg_is_rootless(void);
+
+/* The run directory for this caller (malloc'd). */
+int eg_run_dir(char **ret_path, struct eg_error *err);
+
+/* The default alerts file when the config names none: for a rootless
+ * caller $XDG_STATE_HOME/entryguard/alerts.ndjson (default
+ * ~/.local/state), else /var/log/entryguard/alerts.ndjson. */
+int eg_alerts_default_path(char **ret_path, struct eg_error *err);
+
+/* Creates <run> (0755: other users' `entryguard status` may list it; the
+ * folders inside are 0700) and <run>/<id>.  Returns -EEXIST when the
+ * container folder already exists (a monitor may already watch it). */
+int eg_container_dir_create(const char *run_dir, const char *id, char **ret_path,
+                            struct eg_error *err);
+
+/* Removes <dir>/container.json, monitor.pid and <dir> itself. */
+int eg_container_dir_remove(const char *container_dir);
+
+/* Writes data to <dir>/<name> atomically (temporary file, fsync-less rename:
+ * the run directory is tmpfs). */
+int eg_write_file_atomic(const char *dir, const char *name, const char *data, size_t length,
+                         struct eg_error *err);
+
+/* monitor.pid: written by the monitor, read by the hook and `status`. */
+int eg_monitor_pid_write(const char *container_dir, pid_t pid, uint64_t start_time,
+                         struct eg_error *err);
+/* 1 when the recorded monitor is alive (same pid and start time, and its comm
+ * is a monitor's), 0 when it is gone, negative on error. */
+int eg_monitor_pid_alive(const char *container_dir, pid_t *ret_pid);
+
+#endif
