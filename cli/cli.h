@@ -12,5 +12,7 @@
 /* argv[0] is the subcommand's name. */
 int eg_cli_classify(int argc, char **argv);
 int eg_cli_check_config(int argc, char **argv);
+int eg_cli_status(int argc, char **argv);
+int eg_cli_alerts(int argc, char **argv);
 
 #endif

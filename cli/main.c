@@ -24,6 +24,8 @@ static const struct subcommand subcommands[] = {
     {"version", run_version, "print the version"},
     {"check-config", eg_cli_check_config, "[FILE]  validate a config file (exit 0 when valid)"},
     {"classify", eg_cli_classify, "ADDRESS...  say whether each address is public"},
+    {"status", eg_cli_status, "list the containers being watched and their monitors"},
+    {"alerts", eg_cli_alerts, "[--file PATH] [--last N]  show recent alerts as a table"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * entryguard-hook: the OCI hook (createRuntime; prestart for engines that
+ * offer only that).  Reads the OCI state on stdin and the bundle's
+ * config.json, decides whether to watch, records the container's entry
+ * metadata in the run directory, starts the container's one monitor and
+ * waits until it is ready, so nothing the entrypoint does comes before the
+ * watch.
+ *
+ * Failure policy (DESIGN.md): in detect mode a failure of entryguard never
+ * stops the container: it is logged loudly and the hook exits 0.  In block
+ * and kill modes it exits 1 so the runtime does not start the container
+ * unprotected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entryguard/config.h"
+#include "entryguard/container.h"
+#include "entryguard/engine.h"
+#include "entryguard/entity.h"
+#include "entryguard/json.h"
+#include "entryguard/log.h"
+#include "entryguard/oci.h"
+#include "entryguard/rundir.h"
+#include "hook/spawn.h"
+
+struct hook {
+	const char *stage;
+	struct eg_config *config;
+	char *config_path;
+	struct eg_oci_state *state;
+	struct eg_oci_spec *spec;
+	enum eg_mode mode;
+};
+
+static void hook_clear(struct hook *hook)
+{
+	eg_config_free(hook->config);
+	free(hook->config_path);
+	eg_oci_state_free(hook->state);
+	eg_oci_spec_free(hook->spec);
+}
+
+static int load_config(struct hook *hook, struct eg_error *err)
+{
+	int r = eg_config_locate(NULL, eg_is_rootless(), &hook->config_path, err);
+
+	if (r < 0)
+		return r;
+	if (!hook->config_path)
+		return eg_config_new_default(&hook->config, err);
+	return eg_config_load_file(hook->config_path, &hook->config, err);
+}
+
+static int read_state(struct hook *hook, struct eg_error *err)
+{
+	_cleanup_free_ char *buffer = NULL;
+	size_t length;
+	int r = eg_read_fd_bounded(STDIN_FILENO, EG_JSON_MAX_BYTES, &buffer, &length, err);
+
+	if (r < 0)
+		return eg_error_prefix(err, r, "state on stdin");
+	return eg_oci_state_parse("state on stdin", buffer, length, &hook->state, err);
+}
+
+/* The runtime that ran us: our parent (runc, crun) is the best hint when the
+ * engine says nothing. */
+static void parent_comm(char *buffer, size_t size)
+{
+	struct eg_proc_stat parent;
+
+	buffer[0] = '\0';
+	if (eg_proc_stat_read(NULL, getppid(), &parent, NULL) == 0)
+		snprintf(buffer, size, "%s", parent.comm);
+}
+
+static int64_t realtime_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static int describe_container(const struct hook *hook, struct eg_container *container,
+                              struct eg_error *err)
+{
+	struct eg_engine_metadata metadata = {0};
+	const struct eg_oci_namespace *network = eg_oci_spec_namespace(hook->spec, "network");
+	struct eg_proc_stat init;
+	char runtime_hint[EG_PROC_COMM_MAX];
+	int r;
+
+	if (hook->state->pid <= 0)
+		return eg_error_set(err, EINVAL, "state on stdin: no pid (stage %s is too early)",
+		                    hook->stage);
+	r = eg_proc_stat_read(NULL, hook->state->pid, &init, err);
+	if (r < 0)
+		return eg_error_prefix(err, r, "the container's init");
+	parent_comm(runtime_hint, sizeof(runtime_hint));
+	r = eg_engine_metadata_find(hook->state, hook->spec, runtime_hint[0] ? runtime_hint : NULL,
+	                            &metadata, err);
+	if (r < 0)
+		return r;
+	container->name = metadata.name;
+	container->image = metadata.image;
+	container->runtime = metadata.runtime;
+	container->id = strdup(hook->state->id);
+	container->bundle = strdup(hook->state->bundle);
+	container->netns_path = network && network->path ? strdup(network->path) : NULL;
+	container->init_pid = hook->state->pid;
+	container->init_start_time = init.start_time;
+	container->mode = hook->mode;
+	container->config_path = hook->config_path ? strdup(hook->config_path) : NULL;
+	container->hook_time_us = realtime_us();
+	container->args = calloc(hook->spec->args_count + 1, sizeof(char *));
+	for (size_t i = 0; container->args && i < hook->spec->args_count; i++)
+		if (!(container->args[i] = strdup(hook->spec->args[i])))
+			return eg_error_set(err, ENOMEM, "out of memory");
+	if (!container->id || !container->bundle || !container->args ||
+	    (network && network->path && !container->netns_path) ||
+	    (hook->config_path && !container->config_path))
+		return eg_error_set(err, ENOMEM, "out of memory");
+	if (hook->config->alerts_path)
+		container->alerts_path = strdup(hook->config->alerts_path);
+	else
+		return eg_alerts_default_path(&container->alerts_path, err);
+	return container->alerts_path ? 0 : eg_error_set(err, ENOMEM, "out of memory");
+}
+
+/* Makes <run>/<id>; an existing one whose monitor is alive means this
+ * container is already watched (both prestart and createRuntime ran us);
+ * one whose monitor is gone is stale (a reused runc id) and is replaced. */
+static int make_container_dir(const char *id, char **ret_dir, bool *ret_watched,
+                              struct eg_error *err)
+{
+	_cleanup_free_ char *run_dir = NULL, *stale = NULL;
+	int r = eg_run_dir(&run_dir, err);
+
+	if (r < 0)
+		return r;
+	*ret_watched = false;
+	r = eg_container_dir_create(run_dir, id, ret_dir, err);
+	if (r != -EEXIST)
+		return r;
+	if (asprintf(&stale, "%s/%s", run_dir, id) < 0)
+		return eg_error_set(err, ENOMEM, "out of memory");
+	if (eg_monitor_pid_alive(stale, NULL) > 0) {
+		*ret_watched = true;
+		return 0;
+	}
+	eg_container_dir_remove(stale);
+	return eg_container_dir_create(run_dir, id, ret_dir, err);
+}
+
+static int watch(struct hook *hook, struct eg_error *err)
+{
+	_cleanup_(eg_container_freep) struct eg_container *container = NULL;
+	_cleanup_free_ char *dir = NULL, *json = NULL, *monitor = NULL;
+	size_t length;
+	bool watched;
+	int r;
+
+	container = calloc(1, sizeof(*container));
+	if (!container)
+		return eg_error_set(err, ENOMEM, "out of memory");
+	r = describe_container(hook, container, err);
+	if (r >= 0)
+		r = eg_container_to_json(container, &json, &length, err);
+	if (r >= 0)
+		r = eg_monitor_path(&monitor, err);
+	if (r >= 0)
+		r = make_container_dir(container->id, &dir, &watched, err);
+	if (r < 0)
+		return r;
+	if (watched) {
+		eg_log_info("container %s: already watched", container->id);
+		return 0;
+	}
+	r = eg_write_file_atomic(dir, EG_CONTAINER_FILE, json, length, err);
+	if (r >= 0)
+		r = eg_monitor_spawn(monitor, dir, err);
+	if (r < 0) {
+		eg_container_dir_remove(dir);
+		return r;
+	}
+	eg_log_info("container %s (%s): watched in %s mode", container->id,
+	            container->name ? container->name : "unnamed", eg_mode_name(container->mode));
+	return 0;
+}
+
+static int run(struct hook *hook, struct eg_error *err)
+{
+	const char *annotation;
+	bool ignored = false;
+	int r;
+
+	r = load_config(hook, err);
+	if (r < 0)
+		return r;
+	hook->mode = hook->config->mode;
+	r = read_state(hook, err);
+	if (r >= 0)
+		r = eg_oci_spec_load(hook->state->bundle, &hook->spec, err);
+	if (r < 0)
+		return r;
+	annotation = eg_oci_annotation(hook->spec->annotations, EG_ANNOTATION_MODE);
+	if (!annotation)
+		annotation = eg_oci_annotation(hook->state->annotations, EG_ANNOTATION_MODE);
+	r = eg_config_effective_mode(hook->config, annotation, &hook->mode, &ignored, err);
+	if (r < 0)
+		return r;
+	if (ignored)
+		eg_log_warning(
+		    "container %s: annotation %s=%s ignored (allow_annotation_mode is %s)",
+		    hook->state->id, EG_ANNOTATION_MODE, annotation,
+		    eg_annotation_policy_name(hook->config->allow_annotation_mode));
+	if (hook->mode == EG_MODE_OFF)
+		return 0;
+	return watch(hook, err);
+}
+
+int main(int argc, char **argv)
+{
+	struct hook hook = {.stage = argc > 1 ? argv[1] : "createRuntime"};
+	struct eg_error err = {0};
+	int r;
+
+	eg_log_open("entryguard-hook", true);
+	r = run(&hook, &err);
+	if (r < 0) {
+		bool fail_closed = hook.config && hook.mode >= EG_MODE_BLOCK;
+
+		eg_log_error("%s%s%s (%s mode: %s)", hook.state ? hook.state->id : "",
+		             hook.state ? ": " : "", err.message,
+		             hook.config ? eg_mode_name(hook.mode) : "unknown",
+		             fail_closed ? "the container is stopped"
+		                         : "the container starts unwatched");
+		hook_clear(&hook);
+		return fail_closed ? 1 : 0;
+	}
+	hook_clear(&hook);
+	return 0;
+}

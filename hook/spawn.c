@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "hook/spawn.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entryguard/cleanup.h"
+
+/* The fd number the monitor reads from --ready-fd. */
+#define READY_FD 3
+
+int eg_monitor_path(char **ret_path, struct eg_error *err)
+{
+	const char *explicit_path = getenv("ENTRYGUARD_MONITOR");
+	char self[PATH_MAX];
+	ssize_t length;
+	char *slash, *path;
+
+	if (explicit_path && explicit_path[0] == '/') {
+		path = strdup(explicit_path);
+		if (!path)
+			return eg_error_set(err, ENOMEM, "out of memory");
+		*ret_path = path;
+		return 0;
+	}
+	length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (length < 0)
+		return eg_error_set_errno(err, errno, "/proc/self/exe");
+	self[length] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return eg_error_set(err, EINVAL, "/proc/self/exe: \"%s\" has no folder", self);
+	*slash = '\0';
+	if (asprintf(&path, "%s/entryguard-monitor", self) < 0)
+		return eg_error_set(err, ENOMEM, "out of memory");
+	*ret_path = path;
+	return 0;
+}
+
+/* In the grandchild: the monitor's fds are exactly stdio on /dev/null and
+ * the ready pipe as fd 3. */
+static void become_monitor(const char *monitor_path, const char *container_dir, int ready_fd)
+{
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null_fd < 0 || dup2(ready_fd, READY_FD) < 0)
+		_exit(127);
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(null_fd, fd) < 0)
+			_exit(127);
+	/* close_range(2) closes everything above the ready fd at once, whatever
+	 * the runtime or the shim left open. */
+	if (syscall(SYS_close_range, READY_FD + 1, ~0U, 0) < 0)
+		for (int fd = READY_FD + 1; fd < 65536; fd++)
+			close(fd);
+	execl(monitor_path, "entryguard-monitor", "--container-dir", container_dir, "--ready-fd",
+	      "3", (char *)NULL);
+	_exit(127);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Reads the monitor's one line: "ready" or "error: <why>". */
+static int wait_ready(int fd, struct eg_error *err)
+{
+	char line[512];
+	size_t used = 0;
+	int64_t deadline = monotonic_ms() + EG_MONITOR_READY_TIMEOUT_MS;
+
+	for (;;) {
+		struct pollfd poll_fd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - monotonic_ms();
+		ssize_t got;
+		int r;
+
+		if (left <= 0)
+			return eg_error_set(err, ETIMEDOUT, "the monitor was not ready after %d ms",
+			                    EG_MONITOR_READY_TIMEOUT_MS);
+		r = poll(&poll_fd, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return eg_error_set_errno(err, errno, "waiting for the monitor");
+		if (r <= 0)
+			continue;
+		got = read(fd, line + used, sizeof(line) - 1 - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return eg_error_set_errno(err, errno, "reading the monitor's ready line");
+		used += (size_t)got;
+		line[used] = '\0';
+		if (got == 0 || strchr(line, '\n') || used == sizeof(line) - 1)
+			break;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	if (!strcmp(line, "ready"))
+		return 0;
+	if (!strncmp(line, "error: ", 7))
+		return eg_error_set(err, EIO, "the monitor failed: %s", line + 7);
+	return eg_error_set(err, EIO, "the monitor exited before it was ready");
+}
+
+int eg_monitor_spawn(const char *monitor_path, const char *container_dir, struct eg_error *err)
+{
+	_cleanup_close_ int read_end = -1, write_end = -1;
+	int pipe_fds[2], status;
+	pid_t child;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return eg_error_set_errno(err, errno, "pipe");
+	read_end = pipe_fds[0];
+	write_end = pipe_fds[1];
+	child = fork();
+	if (child < 0)
+		return eg_error_set_errno(err, errno, "fork");
+	if (child == 0) {
+		/* The middle process: a new session, then a grandchild that is
+		 * re-parented away from the runtime when we exit. */
+		pid_t grandchild;
+
+		if (setsid() < 0)
+			_exit(1);
+		grandchild = fork();
+		if (grandchild < 0)
+			_exit(1);
+		if (grandchild == 0)
+			become_monitor(monitor_path, container_dir, write_end);
+		_exit(0);
+	}
+	close(steal_fd(&write_end));
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return eg_error_set_errno(err, errno, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return eg_error_set(err, ECHILD,
+		                    "could not start the monitor (fork or setsid failed)");
+	return wait_ready(read_end, err);
+}
