@@ -553,6 +553,24 @@ int eg_correlator_window_deadline(const struct eg_correlator *correlator, uint64
 	return open ? 1 : 0;
 }
 
+size_t eg_correlator_candidates(const struct eg_correlator *correlator, uint64_t now_ns,
+                                pid_t *ret_pids, size_t max)
+{
+	size_t count = 0;
+
+	for (uint32_t i = 0; i < correlator->capacity && count < max; i++) {
+		const struct process *process = &correlator->processes[i];
+		const struct entrypoint *window;
+
+		if (!process->in_use)
+			continue;
+		window = entrypoint_for(correlator, process);
+		if (window->valid && window->exec_time_ns + correlator->maxspan_ns >= now_ns)
+			ret_pids[count++] = process->pid;
+	}
+	return count;
+}
+
 void eg_correlator_get_stats(const struct eg_correlator *correlator,
                              struct eg_correlator_stats *ret_stats)
 {

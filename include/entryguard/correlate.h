@@ -197,6 +197,12 @@ int eg_correlator_entity_id(const struct eg_correlator *correlator, pid_t pid,
 int eg_correlator_window_deadline(const struct eg_correlator *correlator, uint64_t now_ns,
                                   uint64_t *ret_deadline_ns);
 
+/* The tracked processes whose attempts could still match at now_ns (they
+ * carry a window that is open): the only ones a watcher needs to attribute
+ * sockets to.  Fills at most max pids; returns how many. */
+size_t eg_correlator_candidates(const struct eg_correlator *correlator, uint64_t now_ns,
+                                pid_t *ret_pids, size_t max);
+
 void eg_correlator_get_stats(const struct eg_correlator *correlator,
                              struct eg_correlator_stats *ret_stats);
 

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The monitor's one event loop. */
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entryguard/log.h"
+#include "monitor/monitor.h"
+
+#define NS_PER_MS 1000000ull
+
+enum source {
+	SOURCE_PROC_CONNECTOR = 1,
+	SOURCE_SIGNAL,
+	SOURCE_TIMER,
+	SOURCE_INIT_EXIT,
+};
+
+uint64_t monitor_now_ns(void)
+{
+	struct timespec now;
+
+	/* The proc connector stamps events with ktime_get_ns(): the same clock. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static int watch_fd(struct monitor *monitor, int fd, enum source source, struct eg_error *err)
+{
+	struct epoll_event event = {.events = EPOLLIN, .data.u32 = source};
+
+	if (epoll_ctl(monitor->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0)
+		return eg_error_set_errno(err, errno, "epoll_ctl");
+	return 0;
+}
+
+int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
+{
+	sigset_t signals;
+	int r;
+
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &signals, NULL) < 0)
+		return eg_error_set_errno(err, errno, "sigprocmask");
+	monitor->signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (monitor->signal_fd < 0)
+		return eg_error_set_errno(err, errno, "signalfd");
+	monitor->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (monitor->timer_fd < 0)
+		return eg_error_set_errno(err, errno, "timerfd_create");
+	monitor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (monitor->epoll_fd < 0)
+		return eg_error_set_errno(err, errno, "epoll_create1");
+	r = watch_fd(monitor, eg_proc_connector_fd(monitor->connector), SOURCE_PROC_CONNECTOR, err);
+	if (r >= 0)
+		r = watch_fd(monitor, monitor->signal_fd, SOURCE_SIGNAL, err);
+	if (r >= 0)
+		r = watch_fd(monitor, monitor->timer_fd, SOURCE_TIMER, err);
+	if (r >= 0)
+		r = watch_fd(monitor, monitor->init_pidfd, SOURCE_INIT_EXIT, err);
+	return r;
+}
+
+static void arm_timer(struct monitor *monitor, bool on)
+{
+	struct itimerspec spec = {0};
+
+	if (on == monitor->dumping)
+		return;
+	if (on) {
+		spec.it_value.tv_nsec = EG_MONITOR_DUMP_INTERVAL_MS * NS_PER_MS;
+		spec.it_interval = spec.it_value;
+	}
+	timerfd_settime(monitor->timer_fd, 0, &spec, NULL);
+	monitor->dumping = on;
+}
+
+/* With monitor.lifetime "window": done once every window that opened has
+ * closed, or, when the container's first program was no entrypoint, once a
+ * window's length has passed since that exec without one opening. */
+static bool window_lifetime_over(const struct monitor *monitor, uint64_t now_ns, bool window_open)
+{
+	uint64_t window_ns = (uint64_t)monitor->config->window_ms * NS_PER_MS;
+
+	if (monitor->config->monitor_lifetime != EG_LIFETIME_WINDOW || window_open)
+		return false;
+	if (monitor->any_window_opened)
+		return true;
+	return monitor->first_exec_ns && now_ns - monitor->first_exec_ns > window_ns;
+}
+
+void monitor_update_timer(struct monitor *monitor, uint64_t now_ns)
+{
+	uint64_t deadline = 0;
+	bool open = eg_correlator_window_deadline(monitor->correlator, now_ns, &deadline) > 0;
+
+	/* Outside every window no attempt can match: no dumps at all, so an
+	 * idle monitor costs one sleeping process. */
+	arm_timer(monitor, open);
+	if (window_lifetime_over(monitor, now_ns, open)) {
+		eg_log_info("container %s: no window can open any more (monitor.lifetime window)",
+		            monitor->container->id);
+		monitor->exiting = true;
+	}
+}
+
+static void on_proc_connector(struct monitor *monitor)
+{
+	struct eg_error err = {0};
+	int r = eg_proc_connector_receive(monitor->connector, monitor_tree_on_event, monitor, &err);
+
+	if (r == -ENOBUFS)
+		eg_log_warning("container %s: process events were lost (receive buffer overrun); "
+		               "lineage of processes forked meanwhile may be missing",
+		               monitor->container->id);
+	else if (r < 0 && r != -EAGAIN)
+		eg_log_error("container %s: proc connector: %s", monitor->container->id,
+		             err.message[0] ? err.message : strerror(-r));
+}
+
+static void on_signal(struct monitor *monitor)
+{
+	struct signalfd_siginfo info;
+
+	while (read(monitor->signal_fd, &info, sizeof(info)) == sizeof(info))
+		if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
+			eg_log_info("container %s: stopping on signal %u", monitor->container->id,
+			            info.ssi_signo);
+			monitor->exiting = true;
+		}
+}
+
+static void dispatch(struct monitor *monitor, enum source source)
+{
+	uint64_t expirations;
+
+	switch (source) {
+	case SOURCE_PROC_CONNECTOR:
+		on_proc_connector(monitor);
+		break;
+	case SOURCE_SIGNAL:
+		on_signal(monitor);
+		break;
+	case SOURCE_TIMER:
+		if (read(monitor->timer_fd, &expirations, sizeof(expirations)) > 0)
+			monitor_sockets_scan(monitor, monitor_now_ns());
+		break;
+	case SOURCE_INIT_EXIT:
+		/* A last look: an attempt made just before the end still counts. */
+		if (monitor->dumping)
+			monitor_sockets_scan(monitor, monitor_now_ns());
+		eg_log_info("container %s: init exited; monitor done", monitor->container->id);
+		monitor->exiting = true;
+		break;
+	}
+}
+
+int monitor_loop_run(struct monitor *monitor)
+{
+	struct epoll_event events[8];
+
+	while (!monitor->exiting) {
+		int count = epoll_wait(monitor->epoll_fd, events, 8, -1);
+
+		if (count < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < count && !monitor->exiting; i++)
+			dispatch(monitor, (enum source)events[i].data.u32);
+		monitor_update_timer(monitor, monitor_now_ns());
+	}
+	return 0;
+}
