@@ -22,9 +22,9 @@
  * unhashed socket is in no table the kernel walks), not SYN-RECV (asking
  * for it also brings the request sockets of inbound connections, and a
  * simultaneous open is vanishingly rare), not LISTEN unless asked for. */
-#define TCP_OUTGOING_STATES                                                                     \
-	(STATE_BIT(TCP_ESTABLISHED) | STATE_BIT(TCP_SYN_SENT) | STATE_BIT(TCP_FIN_WAIT1) |      \
-	 STATE_BIT(TCP_FIN_WAIT2) | STATE_BIT(TCP_TIME_WAIT) | STATE_BIT(TCP_CLOSE_WAIT) |       \
+#define TCP_OUTGOING_STATES                                                                \
+	(STATE_BIT(TCP_ESTABLISHED) | STATE_BIT(TCP_SYN_SENT) | STATE_BIT(TCP_FIN_WAIT1) | \
+	 STATE_BIT(TCP_FIN_WAIT2) | STATE_BIT(TCP_TIME_WAIT) | STATE_BIT(TCP_CLOSE_WAIT) | \
 	 STATE_BIT(TCP_LAST_ACK) | STATE_BIT(TCP_CLOSING))
 /* UDP uses two TCP state numbers: ESTABLISHED once connect()ed, CLOSE for
  * a bound, unconnected socket (the one sendto() autobinds). */
@@ -55,6 +55,15 @@ static const struct table {
     {EG_SOCKDIAG_UDP6, AF_INET6, IPPROTO_UDP, SKNLGRP_INET6_UDP_DESTROY},
 };
 #define TABLE_COUNT (sizeof(tables) / sizeof(tables[0]))
+#define TCP_BOTH    (EG_SOCKDIAG_TCP4 | EG_SOCKDIAG_TCP6)
+
+/* A TCP dump walks every bucket of the established hash, which network
+ * namespaces share unless net.ipv4.tcp_child_ehash_entries gave theirs
+ * one of its own (262,144 buckets here: ~1.1 ms per walk, the sockets
+ * hardly count).  The legacy request TCPDIAG_GETSOCK (inet_diag_req, still
+ * served by inet_diag for old tools) dumps with family AF_UNSPEC, so one
+ * walk returns both families: used whenever both are asked for. */
+static const struct table tcp_both_families = {TCP_BOTH, AF_UNSPEC, IPPROTO_TCP, 0};
 
 bool eg_socket_info_has_destination(const struct eg_socket_info *socket)
 {
@@ -67,11 +76,16 @@ bool eg_socket_info_has_destination(const struct eg_socket_info *socket)
 const char *eg_sockdiag_state_name(int state)
 {
 	static const char *const names[] = {
-	    [TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN-SENT",
-	    [TCP_SYN_RECV] = "SYN-RECV",       [TCP_FIN_WAIT1] = "FIN-WAIT-1",
-	    [TCP_FIN_WAIT2] = "FIN-WAIT-2",    [TCP_TIME_WAIT] = "TIME-WAIT",
-	    [TCP_CLOSE] = "CLOSE",             [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-	    [TCP_LAST_ACK] = "LAST-ACK",       [TCP_LISTEN] = "LISTEN",
+	    [TCP_ESTABLISHED] = "ESTABLISHED",
+	    [TCP_SYN_SENT] = "SYN-SENT",
+	    [TCP_SYN_RECV] = "SYN-RECV",
+	    [TCP_FIN_WAIT1] = "FIN-WAIT-1",
+	    [TCP_FIN_WAIT2] = "FIN-WAIT-2",
+	    [TCP_TIME_WAIT] = "TIME-WAIT",
+	    [TCP_CLOSE] = "CLOSE",
+	    [TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+	    [TCP_LAST_ACK] = "LAST-ACK",
+	    [TCP_LISTEN] = "LISTEN",
 	    [TCP_CLOSING] = "CLOSING",
 	};
 
@@ -213,8 +227,8 @@ static int parse_socket(const struct eg_sockdiag_decoder *decoder, const struct 
 	ret_socket->state = message->idiag_state;
 	ret_socket->inode = message->idiag_inode;
 	ret_socket->uid = message->idiag_uid;
-	ret_socket->cookie = (uint64_t)message->id.idiag_cookie[1] << 32 |
-	                     message->id.idiag_cookie[0];
+	ret_socket->cookie =
+	    (uint64_t)message->id.idiag_cookie[1] << 32 | message->id.idiag_cookie[0];
 	copy_address(&ret_socket->source, message->idiag_family, message->id.idiag_src);
 	copy_address(&ret_socket->destination, message->idiag_family, message->id.idiag_dst);
 	ret_socket->source_port = ntohs(message->id.idiag_sport);
@@ -291,12 +305,17 @@ static int decode_message(struct eg_sockdiag_decoder *decoder, const struct nlms
 		return decode_error(decoder, header, err);
 	case NLMSG_DONE:
 		return decoder->multicast ? 0 : decode_done(decoder, header, err);
+	case TCPDIAG_GETSOCK: /* the legacy request's replies */
+		if (decoder->multicast || decoder->protocol != IPPROTO_TCP)
+			break;
+		return deliver_socket(decoder, header, err);
 	case SOCK_DIAG_BY_FAMILY:
 		return deliver_socket(decoder, header, err);
 	default:
-		return eg_error_set(err, EBADMSG, "sock_diag: unexpected message type %u",
-		                    header->nlmsg_type);
+		break;
 	}
+	return eg_error_set(err, EBADMSG, "sock_diag: unexpected message type %u",
+	                    header->nlmsg_type);
 }
 
 int eg_sockdiag_decode(struct eg_sockdiag_decoder *decoder, const void *datagram, size_t length,
@@ -313,10 +332,9 @@ int eg_sockdiag_decode(struct eg_sockdiag_decoder *decoder, const void *datagram
 
 		if (length < sizeof(*header) || header->nlmsg_len < sizeof(*header) ||
 		    header->nlmsg_len > length)
-			return eg_error_set(err, EBADMSG,
-			                    "sock_diag: message length %u in %zu bytes left",
-			                    length < sizeof(*header) ? 0 : header->nlmsg_len,
-			                    length);
+			return eg_error_set(
+			    err, EBADMSG, "sock_diag: message length %u in %zu bytes left",
+			    length < sizeof(*header) ? 0 : header->nlmsg_len, length);
 		r = decode_message(decoder, header, err);
 		if (r != 0)
 			return r;
@@ -366,30 +384,37 @@ static int send_request(struct eg_sockdiag *diag, const struct table *table, uns
 {
 	struct {
 		struct nlmsghdr header;
-		struct inet_diag_req_v2 request;
+		union {
+			struct inet_diag_req_v2 request;
+			struct inet_diag_req legacy;
+		};
 	} message = {
 	    .header =
 	        {
-	            .nlmsg_len = sizeof(message),
+	            .nlmsg_len = NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)),
 	            .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 	            .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 	            .nlmsg_seq = ++diag->sequence,
 	        },
-	    .request =
-	        {
-	            .sdiag_family = (uint8_t)table->family,
-	            .sdiag_protocol = (uint8_t)table->protocol,
-	            .idiag_states = states,
-	        },
 	};
 	ssize_t sent;
 
+	if (table->family == AF_UNSPEC) {
+		message.header.nlmsg_len = NLMSG_LENGTH(sizeof(message.legacy));
+		message.header.nlmsg_type = TCPDIAG_GETSOCK;
+		message.legacy.idiag_family = AF_INET; /* the kernel dumps AF_UNSPEC */
+		message.legacy.idiag_states = states;
+	} else {
+		message.request.sdiag_family = (uint8_t)table->family;
+		message.request.sdiag_protocol = (uint8_t)table->protocol;
+		message.request.idiag_states = states;
+	}
 	do {
-		sent = send(diag->fd, &message, sizeof(message), 0);
+		sent = send(diag->fd, &message, message.header.nlmsg_len, 0);
 	} while (sent < 0 && errno == EINTR);
 	if (sent < 0)
 		return eg_error_set_errno(err, errno, "sock_diag: cannot send a dump request");
-	if ((size_t)sent != sizeof(message))
+	if ((size_t)sent != message.header.nlmsg_len)
 		return eg_error_set(err, EIO, "sock_diag: short send of a dump request");
 	return 0;
 }
@@ -415,14 +440,14 @@ static int read_reply(struct eg_sockdiag *diag, struct eg_sockdiag_decoder *deco
 			continue;
 		if (length == -EAGAIN) {
 			if (first_error == 0)
-				first_error = eg_error_set(err, EBADMSG,
-				                           "sock_diag: the reply ended without NLMSG_DONE");
+				first_error = eg_error_set(
+				    err, EBADMSG, "sock_diag: the reply ended without NLMSG_DONE");
 			return first_error;
 		}
 		if (length < 0) {
 			if (first_error == 0)
-				first_error = eg_error_set_errno(err, (int)-length,
-				                                 "sock_diag: cannot read the reply");
+				first_error = eg_error_set_errno(
+				    err, (int)-length, "sock_diag: cannot read the reply");
 			if (length == -EMSGSIZE)
 				continue;
 			return first_error;
@@ -484,6 +509,18 @@ static unsigned table_states(const struct table *table, unsigned requested)
 	return TCP_OUTGOING_STATES;
 }
 
+static int dump_table(struct eg_sockdiag *diag, const struct table *table, unsigned requested,
+                      struct eg_sockdiag_decoder *decoder, struct eg_error *err)
+{
+	int r = send_request(diag, table, table_states(table, requested), err);
+
+	if (r < 0)
+		return r;
+	decoder->sequence = diag->sequence;
+	decoder->protocol = table->protocol;
+	return read_reply(diag, decoder, err);
+}
+
 int eg_sockdiag_dump(struct eg_sockdiag *diag, unsigned requested, uint32_t max_sockets,
                      eg_sockdiag_socket_callback callback, void *userdata,
                      struct eg_sockdiag_dump_stats *ret_stats, struct eg_error *err)
@@ -493,23 +530,22 @@ int eg_sockdiag_dump(struct eg_sockdiag *diag, unsigned requested, uint32_t max_
 	    .callback = callback,
 	    .userdata = userdata,
 	};
+	unsigned remaining = requested & EG_SOCKDIAG_ALL;
 	int r = 0;
 
-	if (!callback || max_sockets == 0 || max_sockets > EG_SOCKDIAG_MAX_SOCKETS ||
-	    !(requested & EG_SOCKDIAG_ALL))
+	if (!callback || max_sockets == 0 || max_sockets > EG_SOCKDIAG_MAX_SOCKETS || !remaining)
 		r = eg_error_set(err, EINVAL, "sock_diag: dump of tables %#x, at most %u sockets",
 		                 requested, max_sockets);
+	if (r == 0 && (remaining & TCP_BOTH) == TCP_BOTH) {
+		r = dump_table(diag, &tcp_both_families, requested, &decoder, err);
+		remaining &= ~TCP_BOTH;
+	}
 	for (size_t i = 0; r == 0 && i < TABLE_COUNT; i++) {
-		if (!(requested & tables[i].bit))
+		if (!(remaining & tables[i].bit))
 			continue;
 		if (decoder.stats.truncated || decoder.callback_result < 0)
 			break;
-		r = send_request(diag, &tables[i], table_states(&tables[i], requested), err);
-		if (r < 0)
-			break;
-		decoder.sequence = diag->sequence;
-		decoder.protocol = tables[i].protocol;
-		r = read_reply(diag, &decoder, err);
+		r = dump_table(diag, &tables[i], requested, &decoder, err);
 	}
 	if (ret_stats)
 		*ret_stats = decoder.stats;
@@ -522,12 +558,13 @@ int eg_sockdiag_dump(struct eg_sockdiag *diag, unsigned requested, uint32_t max_
 
 /* --- destroy groups -------------------------------------------------------- */
 
+#define _cleanup_listener_ _cleanup_(eg_sockdiag_destroy_listener_freep)
+
 int eg_sockdiag_destroy_listener_open(const char *netns_path, unsigned requested,
                                       struct eg_sockdiag_destroy_listener **ret_listener,
                                       struct eg_error *err)
 {
-	_cleanup_(eg_sockdiag_destroy_listener_freep) struct eg_sockdiag_destroy_listener
-	    *listener = NULL;
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
 	struct sockaddr_nl local = {.nl_family = AF_NETLINK};
 	int r;
 
@@ -539,6 +576,11 @@ int eg_sockdiag_destroy_listener_open(const char *netns_path, unsigned requested
 	r = open_diag_socket(netns_path, &listener->fd, err);
 	if (r < 0)
 		return r;
+	if (setsockopt(listener->fd, SOL_SOCKET, SO_RCVBUFFORCE,
+	               &(int){EG_SOCKDIAG_DESTROY_RECEIVE_BUFFER}, sizeof(int)) < 0 &&
+	    setsockopt(listener->fd, SOL_SOCKET, SO_RCVBUF,
+	               &(int){EG_SOCKDIAG_DESTROY_RECEIVE_BUFFER}, sizeof(int)) < 0)
+		return eg_error_set_errno(err, errno, "sock_diag: cannot size the receive buffer");
 	/* Port id chosen by the kernel; groups are joined one by one below. */
 	if (bind(listener->fd, (struct sockaddr *)&local, sizeof(local)) < 0)
 		return eg_error_set_errno(err, errno, "sock_diag: cannot bind");
@@ -602,8 +644,7 @@ int eg_sockdiag_destroy_listener_read(struct eg_sockdiag_destroy_listener *liste
 			stats.more = true;
 			break;
 		}
-		length = receive_datagram(listener->fd, listener->buffer,
-		                          &stats.foreign_datagrams);
+		length = receive_datagram(listener->fd, listener->buffer, &stats.foreign_datagrams);
 		if (length == -EAGAIN)
 			break;
 		if (length == -ENOBUFS) {

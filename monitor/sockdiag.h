@@ -11,46 +11,66 @@
  * then go back to its own.
  *
  * Dumps: TCP (every state an outgoing connection can be in: SYN-SENT to
- * CLOSING and TIME-WAIT; never LISTEN, nor a server's request sockets) and
- * UDP (connected, ESTABLISHED, and unconnected, CLOSE) over IPv4 and IPv6.
- * No extension is asked for.  One request per (protocol, family), answered
- * into one receive buffer allocated at open: a dump allocates nothing.
+ * CLOSING and TIME-WAIT; never LISTEN unless asked, nor a server's request
+ * sockets) and UDP (connected, ESTABLISHED, and unconnected, CLOSE) over
+ * IPv4 and IPv6.  No extension is asked for.  Replies land in one receive
+ * buffer allocated at open: a dump allocates nothing.
+ *
+ * Cost (bench/bench_sockdiag.c, this machine): a TCP dump walks every
+ * bucket of the TCP established hash, which all network namespaces share
+ * (262,144 buckets here) unless the namespace was created while
+ * net.ipv4.tcp_child_ehash_entries was set in its creator's namespace.
+ * So a dump of all four tables costs ~0.95 ms even for an empty namespace
+ * (with 400 sockets: ~1.05 ms), against ~25 us (400 sockets: ~80 us) with
+ * a hash of its own; UDP tables cost ~10 us.  To walk once instead of
+ * twice, TCP over both families is asked with the legacy request
+ * TCPDIAG_GETSOCK, which the kernel dumps with family AF_UNSPEC (two v2
+ * requests: ~2.2 ms).  Dump only while a window is open.
  *
  * Trust: only the kernel (netlink port 0) is believed.  The dump socket is
  * connect()ed to the kernel, so the kernel refuses unicasts from other
  * sockets (a container root with CAP_NET_ADMIN in its netns could send
  * them); datagrams from any other sender are dropped and counted anyway.
  *
- * Measured on Linux 6.18 (tests/test_sockdiag.c proves each line):
+ * Measured on Linux 6.18.  "[t: name]" names the test that proves a line
+ * (tests/test_sockdiag.c, tests/test_sockdiag_destroy.c); latencies come
+ * from experiments in the same namespaces.
  *  - A dump entry carries protocol, family, state, inode, uid (of the
  *    socket's creator, mapped into the opener's user namespace), source and
- *    destination address and port, and the socket cookie (unique for the
- *    boot, never reused: the key to follow one socket across dumps).
+ *    destination address and port, and the socket cookie (SO_COOKIE: unique
+ *    for the boot, the key to follow one socket across dumps and into its
+ *    destroy message).  [t: loopback_tcp4_client]
  *  - Destroy groups: subscribing works inside a network namespace, as root
- *    and also without any capability.  The kernel multicasts a socket when
- *    it is freed (sk_free, from a workqueue), so a TCP connect-then-close
- *    that no dump ever saw IS reported, with its destination address and
- *    port and its cookie; so is a connected UDP socket.  But the message has
- *    NO pid, NO uid (always 0) and NO inode (always 0): the socket has left
- *    its file by then.  State is CLOSE for TCP.  Latency: 30-70 us after
- *    close() when the first hop's neighbour is resolved; when it is not (a
- *    gateway that never answers ARP/ND), the SYN waiting on the neighbour
- *    holds the socket and the event comes ~3 s later, when resolution
- *    fails.  A TCP connect refused by a reset and then closed is reported
- *    with its destination address but port 0 (the kernel's disconnect after
- *    the error clears it).  Every subscriber makes every socket freed in
- *    that namespace build and queue a message: subscribe only while a
- *    window is open (eg_sockdiag_destroy_listener_subscribe(.., 0) stops).
+ *    and without any capability.  [t: destroy_groups_need_no_privilege]
+ *    The kernel multicasts a socket when it is freed (sk_free, message
+ *    built in a workqueue), so a TCP or connected-UDP connect-then-close
+ *    that no dump ever saw IS reported, with destination address, port and
+ *    cookie; but with NO pid, NO uid (0) and NO inode (0): the socket has
+ *    left its file by then.  State is CLOSE for TCP.
+ *    [t: destroy_event_reports_unseen_connect]  A TCP connect refused by a
+ *    reset, then closed, is reported with its destination address but
+ *    port 0.  [t: destroy_event_sendto_and_refused]
+ *  - Latency of a destroy message: 30-70 us after close() when the first
+ *    hop's neighbour is resolved; when it is not (a gateway that never
+ *    answers ARP/ND, as in TESTBED.md's sinkhole), the SYN queued on the
+ *    neighbour holds the socket, and the message comes ~3.05 s later, when
+ *    resolution fails.
+ *  - Every subscriber makes every socket freed in the namespace build and
+ *    queue a message; a storm can overflow the listener (counted, as
+ *    ENOBUFS: dump then).  Subscribe only while a window is open
+ *    (eg_sockdiag_destroy_listener_subscribe(listener, 0) stops it).
+ *    [t: destroy_listener_unsubscribe_and_spoof]
  *
  * What this path CANNOT see (each verified by a test, "[t: name]"):
- *  1. connect() that fails at once with no socket state left: no route
- *     (ENETUNREACH, e.g. `--network none`) leaves the socket unhashed with
- *     no destination; no dump lists it and its destroy message has no
- *     destination.  [t: unreachable_connect_leaves_nothing]
+ *  1. connect() that fails at once: no route (ENETUNREACH, as under
+ *     `--network none`) leaves a TCP socket unhashed, in no dump; a UDP
+ *     socket is in the dump (connect() bound it) with no destination.  Its
+ *     destroy message has no destination either, except TCP over IPv6,
+ *     which keeps the address (port 0).  [t: unreachable_connect_leaves_nothing]
  *  2. Unconnected UDP: sendto()/sendmsg()/sendmmsg() with a destination
  *     leave the destination in no socket: the dump shows the socket (state
  *     CLOSE, source port bound) with destination 0, and so does its destroy
- *     message.  [t: udp_sendto_has_no_destination]
+ *     message.  [t: udp_sendto_has_no_destination, destroy_event_sendto_and_refused]
  *  3. A socket created and closed between two dumps, without the destroy
  *     groups: no trace.  With them: destination, but no owner (pid), so the
  *     rule's parent join cannot be made from sock_diag alone.
@@ -70,11 +90,12 @@
  *     an outgoing one (ESTABLISHED, destination = the remote client).  Ask
  *     for EG_SOCKDIAG_TCP_LISTENERS and treat a socket whose source port is
  *     a listener's as inbound.  [t: accepted_connection_looks_outgoing]
- *  9. Other protocols: raw and ICMP (ping) sockets, SCTP, UDP-Lite, are not
- *     asked for (by construction of the requests).
+ *  9. Other protocols: raw and ICMP (ping) sockets, SCTP, UDP-Lite, MPTCP
+ *     are not asked for (by construction of the requests; no test).
  * 10. Owners: the dump gives an inode, not a pid; socket_owner.h maps it
- *     through /proc/PID/fd, which fails for a process that exited or passed
- *     the fd on (SCM_RIGHTS) before the scan.
+ *     through /proc/PID/fd, which fails for a process that exited, or closed
+ *     or passed on the fd (SCM_RIGHTS), before the scan.
+ *     [t: test_socket_owner.c real_proc_and_vanished_process]
  */
 #ifndef ENTRYGUARD_MONITOR_SOCKDIAG_H
 #define ENTRYGUARD_MONITOR_SOCKDIAG_H
@@ -110,6 +131,12 @@ enum {
  * datagrams, so a storm of closes cannot starve the monitor's other fds
  * (epoll is level-triggered and calls again). */
 #define EG_SOCKDIAG_DESTROY_READ_MAX_DATAGRAMS 256
+/* Receive buffer of a destroy listener: a message costs ~768 bytes of skb
+ * truesize, so the default (~208 KiB) holds ~270 and overflowed here under
+ * a storm of ~350,000 closes/s; 2 MiB holds ~2,700, about 8 ms of such a
+ * storm, while the monitor is busy elsewhere.  SO_RCVBUFFORCE when allowed,
+ * else SO_RCVBUF, which the kernel caps at net.core.rmem_max. */
+#define EG_SOCKDIAG_DESTROY_RECEIVE_BUFFER     (2 * 1024 * 1024)
 
 struct eg_socket_info {
 	int protocol;   /* IPPROTO_TCP or IPPROTO_UDP */
@@ -175,10 +202,15 @@ EG_DEFINE_CLEANUP(struct eg_sockdiag *, eg_sockdiag_free)
 
 /* Dumps the tables in `tables` (EG_SOCKDIAG_* bits), calling callback for
  * each socket, at most max_sockets (1..EG_SOCKDIAG_MAX_SOCKETS) in all;
- * beyond, the dump stops and ret_stats->truncated is set.  Blocking (the
- * kernel answers at once).  Returns the number delivered, or a negative
- * errno: the kernel's (NLMSG_ERROR), -EBADMSG for a malformed reply, the
- * callback's.  ret_stats (may be NULL) is filled in every case. */
+ * beyond, the dump stops and ret_stats->truncated is set (the rest of the
+ * current table's reply is still read, and dropped).  Never blocks: the
+ * kernel builds each part of a reply in the call that reads the previous
+ * one.  Returns the number delivered, or a negative errno: the kernel's
+ * (NLMSG_ERROR), -EBADMSG for a malformed reply, the callback's.
+ * ret_stats (may be NULL) is filled in every case.  After -ENOBUFS or
+ * -EBUSY (the kernel could not allocate the next part: its dump stays
+ * "running" with nothing queued, and refuses new ones), free the object
+ * and open a new one. */
 int eg_sockdiag_dump(struct eg_sockdiag *diag, unsigned tables, uint32_t max_sockets,
                      eg_sockdiag_socket_callback callback, void *userdata,
                      struct eg_sockdiag_dump_stats *ret_stats, struct eg_error *err);

@@ -16,7 +16,7 @@
  * 10 digits), so 8 KiB holds a few hundred per call. */
 #define DIRENT_BUFFER_SIZE 8192
 /* "socket:[4294967295]" and its NUL fit; longer targets are other files. */
-#define LINK_TARGET_MAX 32
+#define LINK_TARGET_MAX    32
 
 struct entry {
 	uint32_t inode; /* 0: free */
@@ -46,8 +46,8 @@ int eg_socket_owner_new(const struct eg_socket_owner_settings *settings,
 	_cleanup_free_ struct eg_socket_owner *owner = NULL;
 	const char *proc_root = settings->proc_root ? settings->proc_root : "/proc";
 	uint32_t entries, bits = 0;
-	uint32_t cache = setting_or_default(settings->cache_entries,
-	                                    EG_SOCKET_OWNER_DEFAULT_CACHE_ENTRIES);
+	uint32_t cache =
+	    setting_or_default(settings->cache_entries, EG_SOCKET_OWNER_DEFAULT_CACHE_ENTRIES);
 	uint32_t max_fds =
 	    setting_or_default(settings->max_fds_per_process, EG_SOCKET_OWNER_DEFAULT_MAX_FDS);
 	uint32_t max_pids =
@@ -89,8 +89,8 @@ static struct entry *bucket_of(struct eg_socket_owner *owner, uint32_t inode)
 {
 	/* Fibonacci hashing: the top bits of inode * 2^32/phi spread the
 	 * kernel's consecutive inode numbers over the buckets. */
-	uint32_t bucket = owner->bucket_bits ? (inode * 2654435769u) >> (32 - owner->bucket_bits)
-	                                     : 0;
+	uint32_t bucket =
+	    owner->bucket_bits ? (inode * 2654435769u) >> (32 - owner->bucket_bits) : 0;
 
 	return &owner->entries[(size_t)bucket * EG_SOCKET_OWNER_WAYS];
 }

@@ -284,4 +284,3 @@ int public_socket(const struct netns_child *child, int domain, int type)
 	}
 	return fd;
 }
-

@@ -20,9 +20,12 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "entryguard/cleanup.h"
 #include "monitor/sockdiag.h"
 
 #define MAX_COLLECTED 4096
+
+#define _cleanup_listener_ _cleanup_(eg_sockdiag_destroy_listener_freep)
 
 struct collected {
 	struct eg_socket_info sockets[MAX_COLLECTED];
@@ -48,8 +51,8 @@ int listener_on(const char *text, uint16_t *ret_port);
 
 struct netns_child {
 	pid_t pid;
-	char path[64];  /* /proc/PID/ns/net */
-	bool ready;     /* false: `ip` failed; tests needing it skip */
+	char path[64]; /* /proc/PID/ns/net */
+	bool ready;    /* false: `ip` failed; tests needing it skip */
 };
 
 /* Two children, each in a network namespace of its own with lo up: the

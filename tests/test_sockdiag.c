@@ -34,9 +34,10 @@ static void check_tcp_client(const char *loopback, unsigned table)
 	struct eg_socket_owner_settings settings = {0};
 	uint16_t port;
 	_cleanup_close_ int listener = listener_on(loopback, &port);
-	_cleanup_close_ int client = socket(strchr(loopback, ':') ? AF_INET6 : AF_INET,
-	                                    SOCK_STREAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int client =
+	    socket(strchr(loopback, ':') ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	const struct eg_socket_info *found;
+	struct eg_socket_info copy;
 	pid_t self = getpid(), candidates[] = {1, self}, owner_pid = 0;
 
 	assert_int_equal(connect_to(client, loopback, port), 0);
@@ -51,6 +52,11 @@ static void check_tcp_client(const char *loopback, unsigned table)
 	assert_address(&found->source, loopback);
 	assert_true(eg_socket_info_has_destination(found));
 	assert_string_equal(eg_sockdiag_state_name(found->state), "ESTABLISHED");
+	/* Both TCP families in one (legacy) request: the same entry. */
+	copy = *found;
+	found = by_cookie(dump(diag, EG_SOCKDIAG_TCP4 | EG_SOCKDIAG_TCP6), copy.cookie);
+	assert_non_null(found);
+	assert_memory_equal(found, &copy, sizeof(copy));
 
 	assert_int_equal(eg_socket_owner_new(&settings, &owner, NULL), 0);
 	assert_int_equal(eg_socket_owner_find(owner, found->inode, candidates, 2, &owner_pid), 1);
@@ -237,6 +243,14 @@ static void syn_sent_ipv6_public(void **state)
 	check_syn_sent("2606:4700::1111", AF_INET6);
 }
 
+/* An IPv6 socket to an IPv4-mapped address: family AF_INET6, the mapped
+ * address as the destination (the classifier judges it as IPv4). */
+static void syn_sent_mapped_ipv4_public(void **state)
+{
+	(void)state;
+	check_syn_sent("::ffff:1.1.1.1", AF_INET6);
+}
+
 /* Limit 7, and the opener: a socket opened in the child's namespace sees its
  * sockets and not the host's; failures leave the thread where it was. */
 static void netns_opener_lands_in_target(void **state)
@@ -274,7 +288,8 @@ static void netns_opener_lands_in_target(void **state)
 static void dump_socket_refuses_spoofing(void **state)
 {
 	_cleanup_(eg_sockdiag_freep) struct eg_sockdiag *diag = NULL;
-	_cleanup_close_ int spoofer = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	_cleanup_close_ int spoofer =
+	    socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	struct sockaddr_nl target;
 	socklen_t length = sizeof(target);
@@ -284,9 +299,9 @@ static void dump_socket_refuses_spoofing(void **state)
 	assert_int_equal(eg_sockdiag_open_fd(fd, &diag, NULL), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&target, &length), 0);
 	assert_int_not_equal(target.nl_pid, 0);
-	assert_int_equal(sendto(spoofer, &fake, sizeof(fake), 0, (struct sockaddr *)&target,
-	                        sizeof(target)),
-	                 -1);
+	assert_int_equal(
+	    sendto(spoofer, &fake, sizeof(fake), 0, (struct sockaddr *)&target, sizeof(target)),
+	    -1);
 	assert_int_equal(errno, ECONNREFUSED);
 	dump(diag, EG_SOCKDIAG_ALL);
 }
@@ -312,15 +327,14 @@ static void dump_truncates_and_recovers(void **state)
 		fds[i] = public_socket(&lo_only, AF_INET, SOCK_DGRAM);
 		assert_int_equal(bind(fds[i], (struct sockaddr *)&address, length), 0);
 	}
-	assert_int_equal(eg_sockdiag_dump(diag, EG_SOCKDIAG_ALL, 2, collect, collected, &stats,
-	                                  NULL),
-	                 2);
+	assert_int_equal(
+	    eg_sockdiag_dump(diag, EG_SOCKDIAG_ALL, 2, collect, collected, &stats, NULL), 2);
 	assert_true(stats.truncated);
 	assert_int_equal(stats.delivered, 2);
 	assert_int_equal(stats.received, 5);
-	assert_int_equal(eg_sockdiag_dump(diag, EG_SOCKDIAG_ALL, 5, stop_at_first, NULL, &stats,
-	                                  NULL),
-	                 -ECANCELED);
+	assert_int_equal(
+	    eg_sockdiag_dump(diag, EG_SOCKDIAG_ALL, 5, stop_at_first, NULL, &stats, NULL),
+	    -ECANCELED);
 	assert_int_equal(stats.delivered, 1);
 	assert_int_equal(stats.received, 5);
 	assert_int_equal(eg_sockdiag_dump(diag, EG_SOCKDIAG_ALL, 0, collect, collected, NULL, NULL),
@@ -344,6 +358,7 @@ int main(void)
 	    cmocka_unit_test(time_wait_has_no_owner),
 	    cmocka_unit_test(syn_sent_ipv4_public),
 	    cmocka_unit_test(syn_sent_ipv6_public),
+	    cmocka_unit_test(syn_sent_mapped_ipv4_public),
 	    cmocka_unit_test(netns_opener_lands_in_target),
 	    cmocka_unit_test(dump_socket_refuses_spoofing),
 	    cmocka_unit_test(dump_truncates_and_recovers),

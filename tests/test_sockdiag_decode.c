@@ -171,6 +171,26 @@ static void limit_truncates_but_counts(void **state)
 	assert_true(decoder.stats.truncated);
 }
 
+/* Replies to the legacy TCPDIAG_GETSOCK request: TCP dumps only. */
+static void legacy_reply_type_in_tcp_dumps_only(void **state)
+{
+	struct builder builder = {0};
+	struct received received = {0};
+	struct eg_sockdiag_decoder decoder = tcp_decoder(&received, 10);
+
+	(void)state;
+	put_socket(&builder, SEQUENCE, AF_INET6, "fd00::2", "2606:4700::1111", 0)->nlmsg_type =
+	    TCPDIAG_GETSOCK;
+	put_done(&builder, 0);
+	assert_int_equal(eg_sockdiag_decode(&decoder, builder.buffer, builder.length, NULL), 1);
+	assert_int_equal(received.count, 1);
+	assert_int_equal(received.sockets[0].protocol, IPPROTO_TCP);
+	decoder = tcp_decoder(&received, 10);
+	decoder.protocol = IPPROTO_UDP;
+	assert_int_equal(eg_sockdiag_decode(&decoder, builder.buffer, builder.length, NULL),
+	                 -EBADMSG);
+}
+
 static void stale_sequence_skipped(void **state)
 {
 	struct builder builder = {0};
@@ -335,6 +355,7 @@ int main(void)
 	    cmocka_unit_test(decodes_fields_of_both_families),
 	    cmocka_unit_test(multipart_reply_over_datagrams),
 	    cmocka_unit_test(limit_truncates_but_counts),
+	    cmocka_unit_test(legacy_reply_type_in_tcp_dumps_only),
 	    cmocka_unit_test(stale_sequence_skipped),
 	    cmocka_unit_test(kernel_errors_end_the_reply),
 	    cmocka_unit_test(malformed_messages_refused),

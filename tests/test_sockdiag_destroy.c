@@ -10,14 +10,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,8 +71,7 @@ static void unreachable_connect_leaves_nothing(void **state)
 	    {"2606:4700::1111", AF_INET6, SOCK_DGRAM, false},
 	};
 	_cleanup_(eg_sockdiag_freep) struct eg_sockdiag *diag = open_diag(lo_only.path);
-	_cleanup_(eg_sockdiag_destroy_listener_freep) struct eg_sockdiag_destroy_listener
-	    *listener = NULL;
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
 
 	(void)state;
 	assert_int_equal(
@@ -108,8 +111,8 @@ static void destroy_event_reports_unseen_connect(void **state)
 	    {"1.1.1.1", AF_INET, SOCK_DGRAM, IPPROTO_UDP},
 	    {"2606:4700::1111", AF_INET6, SOCK_DGRAM, IPPROTO_UDP},
 	};
-	_cleanup_(eg_sockdiag_destroy_listener_freep) struct eg_sockdiag_destroy_listener
-	    *listener = NULL;
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
+	_cleanup_(eg_sockdiag_freep) struct eg_sockdiag *diag = open_diag(sinkhole.path);
 
 	(void)state;
 	assert_int_equal(
@@ -122,6 +125,7 @@ static void destroy_event_reports_unseen_connect(void **state)
 		assert_true(connect_to(fd, cases[i].address, 80) == 0 || errno == EINPROGRESS);
 		close(fd);
 		event = destroyed(listener, cookie);
+		assert_null(by_cookie(dump(diag, EG_SOCKDIAG_ALL), cookie)); /* no trace left */
 		assert_int_equal(event.protocol, cases[i].protocol);
 		assert_int_equal(event.family, cases[i].domain);
 		assert_address(&event.destination, cases[i].address);
@@ -134,8 +138,7 @@ static void destroy_event_reports_unseen_connect(void **state)
 /* The destroy messages of limit 2 (sendto) and of a refused connect. */
 static void destroy_event_sendto_and_refused(void **state)
 {
-	_cleanup_(eg_sockdiag_destroy_listener_freep) struct eg_sockdiag_destroy_listener
-	    *listener = NULL;
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
 	struct sockaddr_storage address;
 	socklen_t length = sockaddr_of("127.0.0.1", 0, &address);
 	_cleanup_close_ int holder = public_socket(&lo_only, AF_INET, SOCK_STREAM);
@@ -166,8 +169,7 @@ static void destroy_event_sendto_and_refused(void **state)
 /* Unsubscribed: no message; a datagram from a user socket: dropped. */
 static void destroy_listener_unsubscribe_and_spoof(void **state)
 {
-	_cleanup_(eg_sockdiag_destroy_listener_freep) struct eg_sockdiag_destroy_listener
-	    *listener = NULL;
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
 	_cleanup_close_ int spoofer = -1;
 	struct eg_sockdiag_destroy_stats stats;
 	struct sockaddr_nl group = {.nl_family = AF_NETLINK, .nl_groups = 1u << 0};
@@ -196,14 +198,66 @@ static void destroy_listener_unsubscribe_and_spoof(void **state)
 	                                    &spoofer, NULL),
 	                 0);
 	fake.message.id.idiag_dst[0] = htonl(0x01010101);
-	assert_int_equal(sendto(spoofer, &fake, sizeof(fake), 0, (struct sockaddr *)&group,
-	                        sizeof(group)),
-	                 sizeof(fake));
+	assert_int_equal(
+	    sendto(spoofer, &fake, sizeof(fake), 0, (struct sockaddr *)&group, sizeof(group)),
+	    sizeof(fake));
 	assert_int_equal(eg_sockdiag_destroy_listener_read(listener, collect, NULL, &stats, NULL),
 	                 0);
 	assert_int_equal(stats.foreign_datagrams, 1);
 }
 
+/* Subscribing needs no capability: a process in the namespace that dropped
+ * them all (uid 65534; proven: it may not unshare, nor send to a group)
+ * still gets the destroy message, with its destination. */
+static int unprivileged_listener(void)
+{
+	_cleanup_listener_ struct eg_sockdiag_destroy_listener *listener = NULL;
+	_cleanup_close_ int netns = open(lo_only.path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int sender = -1;
+	struct sockaddr_nl group = {.nl_family = AF_NETLINK, .nl_groups = 1u << 0};
+	struct nlmsghdr header = {.nlmsg_len = sizeof(header)};
+	struct collected *events = calloc(1, sizeof(*events));
+	int fd;
+
+	if (!events || netns < 0 || setns(netns, CLONE_NEWNET) < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+		return 10;
+	sender = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (unshare(CLONE_NEWNET) == 0 || errno != EPERM ||
+	    sendto(sender, &header, sizeof(header), 0, (struct sockaddr *)&group, sizeof(group)) >=
+	        0 ||
+	    errno != EPERM)
+		return 11; /* still privileged */
+	if (eg_sockdiag_destroy_listener_open(NULL, EG_SOCKDIAG_UDP4, &listener, NULL) < 0)
+		return 12;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect_to(fd, "127.0.0.1", 9) < 0)
+		return 13;
+	close(fd);
+	if (poll(
+	        &(struct pollfd){.fd = eg_sockdiag_destroy_listener_fd(listener), .events = POLLIN},
+	        1, EVENT_WAIT_MS) != 1 ||
+	    eg_sockdiag_destroy_listener_read(listener, collect, events, NULL, NULL) != 1)
+		return 14;
+	if (events->sockets[0].destination_port != 9)
+		return 15;
+	free(events);
+	return 0;
+}
+
+static void destroy_groups_need_no_privilege(void **state)
+{
+	int status;
+	pid_t child = fork();
+
+	(void)state;
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(unprivileged_listener());
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
 
 int main(void)
 {
@@ -212,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(destroy_event_reports_unseen_connect),
 	    cmocka_unit_test(destroy_event_sendto_and_refused),
 	    cmocka_unit_test(destroy_listener_unsubscribe_and_spoof),
+	    cmocka_unit_test(destroy_groups_need_no_privilege),
 	};
 
 	return cmocka_run_group_tests(tests, setup_namespaces, teardown_namespaces);
