@@ -6,7 +6,7 @@
 EG_BUILD_PACKAGES=(
 	meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev git python3
 	libseccomp-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-idiag-3-dev
-	libyajl-dev libcap-dev libcmocka-dev
+	libyajl-dev libcap-dev libcmocka-dev iproute2 busybox-static
 )
 
 # Installs the packages given that dpkg does not report as installed.
