@@ -30,6 +30,7 @@
 
 struct hook {
 	const char *stage;
+	struct timespec started; /* CLOCK_MONOTONIC at main() */
 	struct eg_config *config;
 	char *config_path;
 	struct eg_oci_state *state;
@@ -76,6 +77,15 @@ static void parent_comm(char *buffer, size_t size)
 	buffer[0] = '\0';
 	if (eg_proc_stat_read(NULL, getppid(), &parent, NULL) == 0)
 		snprintf(buffer, size, "%s", parent.comm);
+}
+
+static double elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
 static int64_t realtime_us(void)
@@ -188,8 +198,9 @@ static int watch(struct hook *hook, struct eg_error *err)
 		eg_container_dir_remove(dir);
 		return r;
 	}
-	eg_log_info("container %s (%s): watched in %s mode", container->id,
-	            container->name ? container->name : "unnamed", eg_mode_name(container->mode));
+	eg_log_info("container %s (%s): watched in %s mode (hook took %.2f ms)", container->id,
+	            container->name ? container->name : "unnamed", eg_mode_name(container->mode),
+	            elapsed_ms(&hook->started));
 	return 0;
 }
 
@@ -230,6 +241,7 @@ int main(int argc, char **argv)
 	struct eg_error err = {0};
 	int r;
 
+	clock_gettime(CLOCK_MONOTONIC, &hook.started);
 	eg_log_open("entryguard-hook", true);
 	r = run(&hook, &err);
 	if (r < 0) {

@@ -48,13 +48,13 @@ PY
 	[ "${counts#* }" -eq 0 ] || failures+=("$2")
 }
 
-eg_ensure_packages "${EG_BUILD_PACKAGES[@]}" || exit 1
+eg_ensure_packages "${EG_BUILD_PACKAGES[@]}" "${EG_RUNTIME_PACKAGES[@]}" || exit 1
 
 echo "== format"
 bash tests/check-format.sh
 record clang-format $?
 
-echo "== build and unit tests (gcc, -Werror)"
+echo "== build, unit and integration tests (gcc, -Werror)"
 rm -rf "$work" && mkdir -p "$work"
 if meson setup "$work/gcc" -Dfuzzing=false >"$work/setup.log" 2>&1 &&
 	ninja -C "$work/gcc"; then
@@ -69,7 +69,7 @@ echo "== unit tests under ASan + UBSan"
 if meson setup "$work/asan" -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dfuzzing=false >"$work/setup.log" 2>&1 && ninja -C "$work/asan"; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C "$work/asan" --print-errorlogs --num-processes 2
+		meson test -C "$work/asan" --suite unit --print-errorlogs --num-processes 2
 	count_meson_tests "$work/asan" "unit tests (ASan+UBSan)"
 else
 	cat "$work/setup.log"

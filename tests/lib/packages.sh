@@ -9,6 +9,12 @@ EG_BUILD_PACKAGES=(
 	libyajl-dev libcap-dev libcmocka-dev iproute2 busybox-static
 )
 
+# What the integration tests and the demo run containers with.
+EG_RUNTIME_PACKAGES=(
+	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs
+	busybox-static iproute2 python3
+)
+
 # Installs the packages given that dpkg does not report as installed.
 eg_ensure_packages() {
 	local missing=() package
