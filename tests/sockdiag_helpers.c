@@ -272,7 +272,8 @@ int public_socket(const struct netns_child *child, int domain, int type)
 
 	/* A missing `ip` must fail loudly, never skip: CI would not notice. */
 	if (!child->ready)
-		fail_msg("the sinkhole namespace could not be made (is iproute2's `ip` installed?)");
+		fail_msg(
+		    "the sinkhole namespace could not be made (is iproute2's `ip` installed?)");
 	if (eg_socket_in_netns(child->path, domain, type, 0, &fd, &err) < 0)
 		fail_msg("socket in %s: %s", child->path, err.message);
 	netns_fd = ioctl(fd, SIOCGSKNS);
