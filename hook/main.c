@@ -68,17 +68,6 @@ static int read_state(struct hook *hook, struct eg_error *err)
 	return eg_oci_state_parse("state on stdin", buffer, length, &hook->state, err);
 }
 
-/* The runtime that ran us: our parent (runc, crun) is the best hint when the
- * engine says nothing. */
-static void parent_comm(char *buffer, size_t size)
-{
-	struct eg_proc_stat parent;
-
-	buffer[0] = '\0';
-	if (eg_proc_stat_read(NULL, getppid(), &parent, NULL) == 0)
-		snprintf(buffer, size, "%s", parent.comm);
-}
-
 static double elapsed_ms(const struct timespec *since)
 {
 	struct timespec now;
@@ -86,60 +75,6 @@ static double elapsed_ms(const struct timespec *since)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
-static int64_t realtime_us(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
-
-static int describe_container(const struct hook *hook, struct eg_container *container,
-                              struct eg_error *err)
-{
-	struct eg_engine_metadata metadata = {0};
-	const struct eg_oci_namespace *network = eg_oci_spec_namespace(hook->spec, "network");
-	struct eg_proc_stat init;
-	char runtime_hint[EG_PROC_COMM_MAX];
-	int r;
-
-	if (hook->state->pid <= 0)
-		return eg_error_set(err, EINVAL, "state on stdin: no pid (stage %s is too early)",
-		                    hook->stage);
-	r = eg_proc_stat_read(NULL, hook->state->pid, &init, err);
-	if (r < 0)
-		return eg_error_prefix(err, r, "the container's init");
-	parent_comm(runtime_hint, sizeof(runtime_hint));
-	r = eg_engine_metadata_find(hook->state, hook->spec, runtime_hint[0] ? runtime_hint : NULL,
-	                            &metadata, err);
-	if (r < 0)
-		return r;
-	container->name = metadata.name;
-	container->image = metadata.image;
-	container->runtime = metadata.runtime;
-	container->id = strdup(hook->state->id);
-	container->bundle = strdup(hook->state->bundle);
-	container->netns_path = network && network->path ? strdup(network->path) : NULL;
-	container->init_pid = hook->state->pid;
-	container->init_start_time = init.start_time;
-	container->mode = hook->mode;
-	container->config_path = hook->config_path ? strdup(hook->config_path) : NULL;
-	container->hook_time_us = realtime_us();
-	container->args = calloc(hook->spec->args_count + 1, sizeof(char *));
-	for (size_t i = 0; container->args && i < hook->spec->args_count; i++)
-		if (!(container->args[i] = strdup(hook->spec->args[i])))
-			return eg_error_set(err, ENOMEM, "out of memory");
-	if (!container->id || !container->bundle || !container->args ||
-	    (network && network->path && !container->netns_path) ||
-	    (hook->config_path && !container->config_path))
-		return eg_error_set(err, ENOMEM, "out of memory");
-	if (hook->config->alerts_path)
-		container->alerts_path = strdup(hook->config->alerts_path);
-	else
-		return eg_alerts_default_path(&container->alerts_path, err);
-	return container->alerts_path ? 0 : eg_error_set(err, ENOMEM, "out of memory");
 }
 
 /* Makes <run>/<id>; an existing one whose monitor is alive means this
@@ -175,10 +110,11 @@ static int watch(struct hook *hook, struct eg_error *err)
 	bool watched;
 	int r;
 
-	container = calloc(1, sizeof(*container));
-	if (!container)
-		return eg_error_set(err, ENOMEM, "out of memory");
-	r = describe_container(hook, container, err);
+	if (hook->state->pid <= 0)
+		return eg_error_set(err, EINVAL, "state on stdin: no pid (stage %s is too early)",
+		                    hook->stage);
+	r = eg_container_describe(hook->state, hook->spec, hook->config, hook->config_path,
+	                          hook->mode, NULL, &container, err);
 	if (r >= 0)
 		r = eg_container_to_json(container, &json, &length, err);
 	if (r >= 0)

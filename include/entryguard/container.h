@@ -14,6 +14,7 @@
 #include "entryguard/cleanup.h"
 #include "entryguard/config.h"
 #include "entryguard/error.h"
+#include "entryguard/oci.h"
 
 struct eg_container {
 	char *id;
@@ -38,6 +39,18 @@ int eg_container_to_json(const struct eg_container *container, char **ret_text, 
                          struct eg_error *err);
 int eg_container_from_json(const char *what, const char *text, size_t length,
                            struct eg_container **ret_container, struct eg_error *err);
+/* Describes the container whose init is state->pid (must be > 0): id,
+ * bundle, args and network namespace from the spec, name, image and engine
+ * from eg_engine_metadata_find(), the init's start time, the alerts file
+ * (the config's, or the default for this caller), the config file that
+ * applies (NULL: defaults) and the mode decided for it.  runtime_hint names
+ * the runtime when the engine does not (NULL: the caller's parent process,
+ * which for a hook is the runtime). */
+int eg_container_describe(const struct eg_oci_state *state, const struct eg_oci_spec *spec,
+                          const struct eg_config *config, const char *config_path,
+                          enum eg_mode mode, const char *runtime_hint,
+                          struct eg_container **ret_container, struct eg_error *err);
+
 /* Reads <container_dir>/container.json. */
 int eg_container_load(const char *container_dir, struct eg_container **ret_container,
                       struct eg_error *err);
