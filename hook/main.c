@@ -146,13 +146,22 @@ static int run(struct hook *hook, struct eg_error *err)
 	bool ignored = false;
 	int r;
 
+	/* The state first: a runtime writing it to a hook that exited without
+	 * reading it gets EPIPE, and crun then fails the container. */
+	r = read_state(hook, err);
+	if (r < 0) {
+		struct eg_error config_err = {0};
+
+		/* Still learn the mode, for the failure policy. */
+		if (load_config(hook, &config_err) >= 0)
+			hook->mode = hook->config->mode;
+		return r;
+	}
 	r = load_config(hook, err);
 	if (r < 0)
 		return r;
 	hook->mode = hook->config->mode;
-	r = read_state(hook, err);
-	if (r >= 0)
-		r = eg_oci_spec_load(hook->state->bundle, &hook->spec, err);
+	r = eg_oci_spec_load(hook->state->bundle, &hook->spec, err);
 	if (r < 0)
 		return r;
 	annotation = eg_oci_annotation(hook->spec->annotations, EG_ANNOTATION_MODE);

@@ -149,6 +149,9 @@ static void dispatch(struct monitor *monitor, enum source source)
 		on_signal(monitor);
 		break;
 	case SOURCE_TIMER:
+		/* Process events first: a socket must be judged against the tree
+		 * as it is now (a child's exec may be queued behind it). */
+		on_proc_connector(monitor);
 		if (read(monitor->timer_fd, &expirations, sizeof(expirations)) > 0)
 			monitor_sockets_scan(monitor, monitor_now_ns());
 		break;

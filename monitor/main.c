@@ -62,6 +62,12 @@ static int load(struct monitor *monitor, struct eg_error *err)
 	if (r < 0)
 		return r;
 	gethostname(monitor->host_name, sizeof(monitor->host_name) - 1);
+	monitor->nanoseconds_per_tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+	if (monitor->container->args && monitor->container->args[0]) {
+		const char *slash = strrchr(monitor->container->args[0], '/');
+		snprintf(monitor->init_exec_name, sizeof(monitor->init_exec_name), "%s",
+		         slash ? slash + 1 : monitor->container->args[0]);
+	}
 	settings.rule = monitor->rule;
 	settings.host_id = &monitor->host_id;
 	settings.container_name = monitor->container->name;

@@ -62,6 +62,9 @@ struct monitor {
 	bool exiting;
 	struct eg_rate_limit rate_limit;
 	uint64_t alerts_written;
+	uint64_t nanoseconds_per_tick; /* of /proc/PID/stat's start time */
+	bool init_exec_seen;
+	char init_exec_name[EG_PROCESS_NAME_MAX]; /* basename of process.args[0] */
 };
 
 /* tree.c */

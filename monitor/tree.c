@@ -40,10 +40,15 @@ static void on_fork(struct monitor *monitor, const struct eg_proc_event *event)
 
 	if (!tracked(monitor, event->parent_pid))
 		return;
-	/* A child that is already gone can attempt nothing any more. */
-	if (eg_proc_stat_read(NULL, event->pid, &child, NULL) < 0)
-		return;
-	fork_event.child_start_time = child.start_time;
+	/* A child that is already gone (a double fork's middle process, say)
+	 * must still be tracked until its exit event: its own children's fork
+	 * events come first, and they inherit their lineage through it.  Its
+	 * start time is then taken from the event's stamp: the kernel stamps
+	 * both with the fork's clock, at clock-tick resolution. */
+	if (eg_proc_stat_read(NULL, event->pid, &child, NULL) == 0)
+		fork_event.child_start_time = child.start_time;
+	else
+		fork_event.child_start_time = event->timestamp_ns / monitor->nanoseconds_per_tick;
 	if (eg_correlator_fork(monitor->correlator, &fork_event, NULL) == -ENOSPC)
 		table_full(monitor, event->pid);
 }
@@ -58,11 +63,24 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 		return;
 	if (!monitor->first_exec_ns)
 		monitor->first_exec_ns = event->timestamp_ns;
-	if (eg_proc_exec_read(NULL, event->pid, &info, NULL) < 0)
-		return; /* gone already: its exit event follows */
-	exec_event.start_time = info->stat.start_time;
-	exec_event.name = info->name.name;
-	exec_event.executable = info->executable_error ? NULL : info->executable;
+	/* Gone already: the exec still makes a new entity (of unknown name), so
+	 * children it forked before its exit do not inherit the old one. */
+	if (eg_proc_exec_read(NULL, event->pid, &info, NULL) < 0) {
+		exec_event.start_time = EG_START_TIME_UNKNOWN;
+	} else {
+		exec_event.start_time = info->stat.start_time;
+		exec_event.name = info->name.name;
+		exec_event.executable = info->executable_error ? NULL : info->executable;
+	}
+	/* The init's first exec runs the container's process.args[0]: its name
+	 * is known from the engine's config.json, whatever /proc shows by the
+	 * time we read it (an entrypoint that execs "$@" at once may already
+	 * be the next program). */
+	if (event->pid == monitor->container->init_pid && !monitor->init_exec_seen) {
+		monitor->init_exec_seen = true;
+		if (monitor->init_exec_name[0])
+			exec_event.name = monitor->init_exec_name;
+	}
 	/* Tracked processes descend from the container's init. */
 	exec_event.in_container = true;
 	r = eg_correlator_exec(monitor->correlator, &exec_event, NULL);

@@ -332,7 +332,10 @@ static struct process *exec_target(struct eg_correlator *correlator,
 {
 	struct process *process = find(correlator, event->pid);
 
-	if (process && process->start_time == event->start_time) {
+	/* Unknown start time: the process was gone before it could be read;
+	 * the exec belongs to the record we track for that pid. */
+	if (process && (process->start_time == event->start_time ||
+	                event->start_time == EG_START_TIME_UNKNOWN)) {
 		process->exec_sequence++;
 		return process;
 	}
@@ -356,6 +359,8 @@ int eg_correlator_exec(struct eg_correlator *correlator, const struct eg_exec_ev
 	if (event->pid <= 0)
 		return eg_error_set(err, EINVAL, "exec: pid %d", (int)event->pid);
 	process = exec_target(correlator, event);
+	if (!process && event->start_time == EG_START_TIME_UNKNOWN)
+		return 0; /* an untracked process that is gone: nothing to do */
 	if (!process)
 		return table_full(correlator, event->pid, err);
 	set_identity(correlator, process, name, executable);

@@ -83,7 +83,10 @@ struct eg_correlator_settings {
 
 struct eg_exec_event {
 	pid_t pid;
-	uint64_t start_time; /* /proc/PID/stat field 22 */
+	/* /proc/PID/stat field 22; EG_START_TIME_UNKNOWN when the process was
+	 * gone before it could be read: the exec then applies to the tracked
+	 * record of that pid (a new entity with an unknown name). */
+	uint64_t start_time;
 	uint64_t time_ns;
 	const char *name;       /* basename of the executed file; NULL: from executable */
 	const char *executable; /* absolute path, NULL or "": unknown */

@@ -22,8 +22,9 @@
 #define EG_RUN_DIR_SYSTEM   "/run/entryguard"
 #define EG_CONTAINER_FILE   "container.json"
 #define EG_MONITOR_PID_FILE "monitor.pid"
-/* A monitor's comm as the kernel keeps it (15 bytes of "entryguard-monitor"). */
-#define EG_MONITOR_COMM     "entryguard-mon"
+/* A monitor's comm as the kernel keeps it: the first 15 bytes (TASK_COMM_LEN
+ * is 16 with the NUL) of "entryguard-monitor". */
+#define EG_MONITOR_COMM     "entryguard-moni"
 
 /* True when this process has no privilege on the host: not root, or root
  * only inside a user namespace (rootless Podman runs hooks as uid 0 in its

@@ -12,7 +12,7 @@ EG_BUILD_PACKAGES=(
 # What the integration tests and the demo run containers with.
 EG_RUNTIME_PACKAGES=(
 	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs
-	busybox-static iproute2 python3
+	busybox-static iproute2 python3 file
 )
 
 # Installs the packages given that dpkg does not report as installed.
