@@ -74,3 +74,27 @@ int eg_error_prefix(struct eg_error *err, int result, const char *format, ...)
 		err->code = normalise_code(result);
 	return result;
 }
+
+const char *eg_quote(const char *text, size_t keep, char *buffer, size_t size)
+{
+	size_t used = 0, taken = 0;
+
+	buffer[used++] = '"';
+	for (; text[taken] && used + 8 < size; taken++) {
+		unsigned char byte = (unsigned char)text[taken];
+
+		if (taken >= keep && (byte & 0xc0) != 0x80) {
+			used += (size_t)snprintf(buffer + used, size - used, "...");
+			break;
+		}
+		if (byte < 0x20 || byte == 0x7f)
+			used += (size_t)snprintf(buffer + used, size - used, "\\x%02x", byte);
+		else if (byte == '"' || byte == '\\')
+			used += (size_t)snprintf(buffer + used, size - used, "\\%c", byte);
+		else
+			buffer[used++] = (char)byte;
+	}
+	buffer[used++] = '"';
+	buffer[used] = '\0';
+	return buffer;
+}

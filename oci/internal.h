@@ -11,6 +11,10 @@
 /* node.pid: absent or 0 gives 0; negative or beyond pid_t is an error. */
 int eg_oci_parse_pid(yajl_val node, const char *where, pid_t *ret_pid, struct eg_error *err);
 
+/* node.annotations: absent, or an object whose values are all strings
+ * (*ret untouched when absent). */
+int eg_oci_parse_annotations(yajl_val node, const char *where, yajl_val *ret, struct eg_error *err);
+
 /* A NULL-terminated vector of pointers into the strings of an array node
  * (borrowed from the tree; only the vector is allocated). */
 int eg_oci_borrow_strings(yajl_val array, const char *path, size_t max_items,

@@ -109,7 +109,7 @@ static int parse_spec(yajl_val tree, struct eg_oci_spec *spec, struct eg_error *
 	if (r >= 0)
 		r = eg_json_get_string(tree, "", "hostname", false, &spec->hostname, err);
 	if (r >= 0)
-		r = eg_json_get_object(tree, "", "annotations", false, &spec->annotations, err);
+		r = eg_oci_parse_annotations(tree, "", &spec->annotations, err);
 	if (r >= 0)
 		r = eg_json_get_object(tree, "", "process", false, &process, err);
 	if (r >= 0 && process)
@@ -132,12 +132,6 @@ static int parse_spec(yajl_val tree, struct eg_oci_spec *spec, struct eg_error *
 	if (r < 0)
 		return r;
 	spec->args = spec->args_storage;
-	for (size_t i = 0; spec->annotations && i < spec->annotations->u.object.len; i++)
-		if (!YAJL_IS_STRING(spec->annotations->u.object.values[i]))
-			return eg_error_set(
-			    err, EINVAL, "annotations[\"%s\"]: expected a string, got %s",
-			    spec->annotations->u.object.keys[i],
-			    eg_json_type_name(spec->annotations->u.object.values[i]));
 	return 0;
 }
 

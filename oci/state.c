@@ -32,19 +32,23 @@ const char *eg_oci_annotation(yajl_val annotations, const char *key)
 
 /* Annotations are a map of strings; anything else is refused so that later
  * lookups never meet a non-string. */
-static int parse_annotations(yajl_val node, const char *where, yajl_val *ret, struct eg_error *err)
+int eg_oci_parse_annotations(yajl_val node, const char *where, yajl_val *ret, struct eg_error *err)
 {
 	yajl_val annotations = NULL;
 	int r = eg_json_get_object(node, where, "annotations", false, &annotations, err);
 
 	if (r < 0 || !annotations)
 		return r;
-	for (size_t i = 0; i < annotations->u.object.len; i++)
+	for (size_t i = 0; i < annotations->u.object.len; i++) {
+		char quoted[4 * 64 + 8];
+
 		if (!YAJL_IS_STRING(annotations->u.object.values[i]))
 			return eg_error_set(
-			    err, EINVAL, "%s%sannotations[\"%s\"]: expected a string, got %s",
-			    where, where[0] ? "." : "", annotations->u.object.keys[i],
+			    err, EINVAL, "%s%sannotations[%s]: expected a string, got %s", where,
+			    where[0] ? "." : "",
+			    eg_quote(annotations->u.object.keys[i], 64, quoted, sizeof(quoted)),
 			    eg_json_type_name(annotations->u.object.values[i]));
+	}
 	*ret = annotations;
 	return 0;
 }
@@ -97,6 +101,7 @@ int eg_oci_state_from_node(yajl_val node, const char *where, struct eg_oci_state
 {
 	struct eg_oci_state state = {0};
 	const char *separator = where[0] ? "." : "";
+	char quoted[4 * 64 + 8];
 	int r;
 
 	if (!YAJL_IS_OBJECT(node))
@@ -112,17 +117,20 @@ int eg_oci_state_from_node(yajl_val node, const char *where, struct eg_oci_state
 	if (r >= 0)
 		r = eg_oci_parse_pid(node, where, &state.pid, err);
 	if (r >= 0)
-		r = parse_annotations(node, where, &state.annotations, err);
+		r = eg_oci_parse_annotations(node, where, &state.annotations, err);
 	if (r < 0)
 		return r;
+	/* Both are quoted escaped: they are the runtime's input, and an error
+	 * line must stay one line. */
 	if (!eg_oci_id_is_valid(state.id))
 		return eg_error_set(err, EINVAL,
-		                    "%s%sid: \"%.64s\" is not a valid container id "
+		                    "%s%sid: %s is not a valid container id "
 		                    "(1-%d characters of A-Z a-z 0-9 _ . -)",
-		                    where, separator, state.id, EG_OCI_ID_MAX);
+		                    where, separator,
+		                    eg_quote(state.id, 64, quoted, sizeof(quoted)), EG_OCI_ID_MAX);
 	if (state.bundle[0] != '/')
-		return eg_error_set(err, EINVAL, "%s%sbundle: \"%.64s\" is not an absolute path",
-		                    where, separator, state.bundle);
+		return eg_error_set(err, EINVAL, "%s%sbundle: %s is not an absolute path", where,
+		                    separator, eg_quote(state.bundle, 64, quoted, sizeof(quoted)));
 	*ret_state = state;
 	return 0;
 }

@@ -93,26 +93,7 @@ static const char *key_path(char *buffer, size_t size, const char *where, const 
  * the middle of a UTF-8 sequence). */
 static const char *quote_text(const char *text, char *buffer, size_t size)
 {
-	size_t used = 0, taken = 0;
-
-	buffer[used++] = '"';
-	for (; text[taken] && used + 8 < size; taken++) {
-		unsigned char byte = (unsigned char)text[taken];
-
-		if (taken >= SHOWN_TEXT_KEEP && (byte & 0xc0) != 0x80) {
-			used += (size_t)snprintf(buffer + used, size - used, "...");
-			break;
-		}
-		if (byte < 0x20 || byte == 0x7f)
-			used += (size_t)snprintf(buffer + used, size - used, "\\x%02x", byte);
-		else if (byte == '"' || byte == '\\')
-			used += (size_t)snprintf(buffer + used, size - used, "\\%c", byte);
-		else
-			buffer[used++] = (char)byte;
-	}
-	buffer[used++] = '"';
-	buffer[used] = '\0';
-	return buffer;
+	return eg_quote(text, SHOWN_TEXT_KEEP, buffer, size);
 }
 
 /* A value as "got ..." shows it: strings quoted, numbers and literals as

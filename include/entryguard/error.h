@@ -47,6 +47,12 @@ int eg_error_set_errno(struct eg_error *err, int code, const char *format, ...)
 int eg_error_prefix(struct eg_error *err, int result, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Untrusted text as an error message shows it, so that it can never break
+ * the one-line rule or forge a log line: in double quotes, control bytes as
+ * \xNN, quotes and backslashes escaped, cut after `keep` bytes (never inside
+ * a UTF-8 sequence) with "...".  size must be at least 4 * keep + 8. */
+const char *eg_quote(const char *text, size_t keep, char *buffer, size_t size);
+
 static inline void eg_error_clear(struct eg_error *err)
 {
 	if (err) {
