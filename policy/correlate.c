@@ -48,7 +48,8 @@ struct eg_correlator {
 	uint32_t capacity;
 	int32_t *buckets; /* heads of pid chains, -1: empty */
 	uint32_t bucket_mask;
-	int32_t free_head;
+	int32_t free_head;   /* records freed by exits, reused first */
+	uint32_t high_water; /* records [high_water, capacity) were never used */
 	struct eg_correlator_stats stats;
 };
 
@@ -108,12 +109,15 @@ static struct process *insert(struct eg_correlator *correlator, pid_t pid, uint6
 	int32_t index = correlator->free_head;
 	struct process *process;
 
-	if (index < 0) {
+	if (index >= 0) {
+		correlator->free_head = correlator->processes[index].next;
+	} else if (correlator->high_water < correlator->capacity) {
+		index = (int32_t)correlator->high_water++;
+	} else {
 		correlator->stats.dropped++;
 		return NULL;
 	}
 	process = &correlator->processes[index];
-	correlator->free_head = process->next;
 	memset(process, 0, sizeof(*process));
 	process->in_use = true;
 	process->pid = pid;
@@ -168,11 +172,11 @@ static int allocate_tables(struct eg_correlator *correlator, uint32_t capacity)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < buckets; i++)
 		correlator->buckets[i] = -1;
-	/* Free list in index order, so a small container only ever touches the
-	 * first pages of a table that calloc left unbacked. */
-	for (uint32_t i = 0; i < capacity; i++)
-		correlator->processes[i].next = i + 1 < capacity ? (int32_t)(i + 1) : -1;
-	correlator->free_head = 0;
+	/* Records are handed out from the start and never initialised ahead:
+	 * a small container only ever touches the first pages of a table that
+	 * calloc left unbacked (an idle monitor's RSS stays small). */
+	correlator->free_head = -1;
+	correlator->high_water = 0;
 	correlator->capacity = capacity;
 	correlator->bucket_mask = buckets - 1;
 	correlator->stats.capacity = capacity;
@@ -535,7 +539,7 @@ int eg_correlator_window_deadline(const struct eg_correlator *correlator, uint64
 	uint64_t deadline = 0;
 	bool open = false;
 
-	for (uint32_t i = 0; i < correlator->capacity; i++) {
+	for (uint32_t i = 0; i < correlator->high_water; i++) {
 		const struct process *process = &correlator->processes[i];
 		const struct entrypoint *windows[2];
 
@@ -563,7 +567,7 @@ size_t eg_correlator_candidates(const struct eg_correlator *correlator, uint64_t
 {
 	size_t count = 0;
 
-	for (uint32_t i = 0; i < correlator->capacity && count < max; i++) {
+	for (uint32_t i = 0; i < correlator->high_water && count < max; i++) {
 		const struct process *process = &correlator->processes[i];
 		const struct entrypoint *window;
 

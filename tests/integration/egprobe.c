@@ -187,6 +187,14 @@ static int attempt_main(enum attempt attempt, int argc, char **argv)
 		fprintf(stderr, "egprobe: socket: %s\n", strerror(errno));
 		return 2;
 	}
+	/* The attempt's wall-clock time, for measuring attempt-to-alert delay
+	 * against the alert's @timestamp. */
+	{
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		fprintf(stderr, "egprobe[%d]: attempt at %lld us\n", (int)getpid(),
+		        (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+	}
 	if (attempt == ATTEMPT_UDP_SENDTO) {
 		r = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&address, length);
 		outcome = r < 0 ? strerror(errno) : "sent";
