@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # entryguard in one command, on a fresh Debian 12 machine:
 #
-#     sudo bash demo.sh
+#     bash demo.sh        (as root)
 #
 # 1. installs the Debian packages it needs (build tools, libraries, podman,
 #    crun, runc, busybox-static, iproute2);
@@ -42,7 +42,7 @@ runtime_flags=()
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo.sh: run it as root: sudo bash demo.sh" >&2
+	echo "demo.sh: run it as root: bash demo.sh" >&2
 	exit 1
 fi
 

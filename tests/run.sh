@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: `sudo bash tests/run.sh` on a fresh Debian 12 machine.
+# The test command: `bash tests/run.sh`, as root, on a fresh Debian 12 machine.
 # Installs what it needs, then: the clang-format check, the build with strict
 # warnings, the cmocka unit tests, the same tests under ASan + UBSan, and the
 # libFuzzer targets for a fixed time each under ASan + UBSan.  Ends with one
