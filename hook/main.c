@@ -24,9 +24,9 @@
 #include "entryguard/entity.h"
 #include "entryguard/json.h"
 #include "entryguard/log.h"
+#include "entryguard/monitor_spawn.h"
 #include "entryguard/oci.h"
 #include "entryguard/rundir.h"
-#include "hook/spawn.h"
 
 struct hook {
 	const char *stage;
@@ -77,35 +77,10 @@ static double elapsed_ms(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-/* Makes <run>/<id>; an existing one whose monitor is alive means this
- * container is already watched (both prestart and createRuntime ran us);
- * one whose monitor is gone is stale (a reused runc id) and is replaced. */
-static int make_container_dir(const char *id, char **ret_dir, bool *ret_watched,
-                              struct eg_error *err)
-{
-	_cleanup_free_ char *run_dir = NULL, *stale = NULL;
-	int r = eg_run_dir(&run_dir, err);
-
-	if (r < 0)
-		return r;
-	*ret_watched = false;
-	r = eg_container_dir_create(run_dir, id, ret_dir, err);
-	if (r != -EEXIST)
-		return r;
-	if (asprintf(&stale, "%s/%s", run_dir, id) < 0)
-		return eg_error_set(err, ENOMEM, "out of memory");
-	if (eg_monitor_pid_alive(stale, NULL) > 0) {
-		*ret_watched = true;
-		return 0;
-	}
-	eg_container_dir_remove(stale);
-	return eg_container_dir_create(run_dir, id, ret_dir, err);
-}
-
 static int watch(struct hook *hook, struct eg_error *err)
 {
 	_cleanup_(eg_container_freep) struct eg_container *container = NULL;
-	_cleanup_free_ char *dir = NULL, *json = NULL, *monitor = NULL;
+	_cleanup_free_ char *run_dir = NULL, *dir = NULL, *json = NULL, *monitor = NULL;
 	size_t length;
 	bool watched;
 	int r;
@@ -118,9 +93,11 @@ static int watch(struct hook *hook, struct eg_error *err)
 	if (r >= 0)
 		r = eg_container_to_json(container, &json, &length, err);
 	if (r >= 0)
-		r = eg_monitor_path(&monitor, err);
+		r = eg_monitor_path(NULL, &monitor, err);
 	if (r >= 0)
-		r = make_container_dir(container->id, &dir, &watched, err);
+		r = eg_run_dir(&run_dir, err);
+	if (r >= 0)
+		r = eg_container_dir_claim(run_dir, container->id, &dir, &watched, err);
 	if (r < 0)
 		return r;
 	if (watched) {
@@ -129,7 +106,7 @@ static int watch(struct hook *hook, struct eg_error *err)
 	}
 	r = eg_write_file_atomic(dir, EG_CONTAINER_FILE, json, length, err);
 	if (r >= 0)
-		r = eg_monitor_spawn(monitor, dir, err);
+		r = eg_monitor_spawn(monitor, dir, NULL, err);
 	if (r < 0) {
 		eg_container_dir_remove(dir);
 		return r;

@@ -110,6 +110,28 @@ int eg_container_dir_create(const char *run_dir, const char *id, char **ret_path
 	return 0;
 }
 
+int eg_container_dir_claim(const char *run_dir, const char *id, char **ret_path, bool *ret_watched,
+                           struct eg_error *err)
+{
+	_cleanup_free_ char *stale = NULL;
+	int r;
+
+	*ret_watched = false;
+	r = eg_container_dir_create(run_dir, id, ret_path, err);
+	if (r != -EEXIST)
+		return r;
+	if (asprintf(&stale, "%s/%s", run_dir, id) < 0) {
+		stale = NULL;
+		return eg_error_set(err, ENOMEM, "out of memory");
+	}
+	if (eg_monitor_pid_alive(stale, NULL) > 0) {
+		*ret_watched = true;
+		return 0;
+	}
+	eg_container_dir_remove(stale);
+	return eg_container_dir_create(run_dir, id, ret_path, err);
+}
+
 int eg_container_dir_remove(const char *container_dir)
 {
 	_cleanup_close_ int fd = open(container_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -118,6 +140,7 @@ int eg_container_dir_remove(const char *container_dir)
 		return -errno;
 	unlinkat(fd, EG_CONTAINER_FILE, 0);
 	unlinkat(fd, EG_MONITOR_PID_FILE, 0);
+	unlinkat(fd, EG_LISTENER_SOCKET_FILE, 0);
 	if (rmdir(container_dir) < 0)
 		return -errno;
 	return 0;

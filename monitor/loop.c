@@ -10,61 +10,62 @@
 
 #include "entryguard/log.h"
 #include "monitor/monitor.h"
+#include "monitor/notify.h"
 
 #define NS_PER_MS 1000000ull
 
-enum source {
-	SOURCE_PROC_CONNECTOR = 1,
-	SOURCE_SIGNAL,
-	SOURCE_TIMER,
-	SOURCE_INIT_EXIT,
-};
-
-uint64_t monitor_now_ns(void)
+static int watch_fd(struct monitor *monitor, int fd, enum monitor_source source,
+                    struct eg_error *err)
 {
-	struct timespec now;
-
-	/* The proc connector stamps events with ktime_get_ns(): the same clock. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
-static int watch_fd(struct monitor *monitor, int fd, enum source source, struct eg_error *err)
-{
-	struct epoll_event event = {.events = EPOLLIN, .data.u32 = source};
+	struct epoll_event event = {.events = EPOLLIN, .data.u64 = source};
 
 	if (epoll_ctl(monitor->epoll_fd, EPOLL_CTL_ADD, fd, &event) < 0)
 		return eg_error_set_errno(err, errno, "epoll_ctl");
 	return 0;
 }
 
-int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
+int monitor_signals_setup(struct monitor *monitor, struct eg_error *err)
 {
 	sigset_t signals;
-	int r;
 
+	if (monitor->signal_fd >= 0)
+		return 0;
 	sigemptyset(&signals);
 	sigaddset(&signals, SIGTERM);
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &signals, NULL) < 0)
 		return eg_error_set_errno(err, errno, "sigprocmask");
+	/* The monitor sends on sockets it does not own the other end of; an
+	 * EPIPE must come back as an error (it is the container's, to be
+	 * raised in the container's thread), never kill the monitor. */
+	signal(SIGPIPE, SIG_IGN);
 	monitor->signal_fd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (monitor->signal_fd < 0)
 		return eg_error_set_errno(err, errno, "signalfd");
+	return 0;
+}
+
+int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
+{
+	int r = monitor_signals_setup(monitor, err);
+
+	if (r < 0)
+		return r;
 	monitor->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (monitor->timer_fd < 0)
 		return eg_error_set_errno(err, errno, "timerfd_create");
 	monitor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (monitor->epoll_fd < 0)
 		return eg_error_set_errno(err, errno, "epoll_create1");
-	r = watch_fd(monitor, eg_proc_connector_fd(monitor->connector), SOURCE_PROC_CONNECTOR, err);
+	r = watch_fd(monitor, eg_proc_connector_fd(monitor->connector),
+	             MONITOR_SOURCE_PROC_CONNECTOR, err);
 	if (r >= 0)
-		r = watch_fd(monitor, monitor->signal_fd, SOURCE_SIGNAL, err);
+		r = watch_fd(monitor, monitor->signal_fd, MONITOR_SOURCE_SIGNAL, err);
 	if (r >= 0)
-		r = watch_fd(monitor, monitor->timer_fd, SOURCE_TIMER, err);
+		r = watch_fd(monitor, monitor->timer_fd, MONITOR_SOURCE_TIMER, err);
 	if (r >= 0)
-		r = watch_fd(monitor, monitor->init_pidfd, SOURCE_INIT_EXIT, err);
+		r = watch_fd(monitor, monitor->init_pidfd, MONITOR_SOURCE_INIT_EXIT, err);
 	return r;
 }
 
@@ -84,12 +85,15 @@ static void arm_timer(struct monitor *monitor, bool on)
 
 /* With monitor.lifetime "window": done once every window that opened has
  * closed, or, when the container's first program was no entrypoint, once a
- * window's length has passed since that exec without one opening. */
+ * window's length has passed since that exec without one opening.  Never
+ * for a monitor that holds the container's seccomp listener: its exit would
+ * leave the container's notified syscalls failing with ENOSYS. */
 static bool window_lifetime_over(const struct monitor *monitor, uint64_t now_ns, bool window_open)
 {
 	uint64_t window_ns = (uint64_t)monitor->config->window_ms * NS_PER_MS;
 
-	if (monitor->config->monitor_lifetime != EG_LIFETIME_WINDOW || window_open)
+	if (monitor->config->monitor_lifetime != EG_LIFETIME_WINDOW || window_open ||
+	    monitor->notify)
 		return false;
 	if (monitor->any_window_opened)
 		return true;
@@ -98,31 +102,16 @@ static bool window_lifetime_over(const struct monitor *monitor, uint64_t now_ns,
 
 void monitor_update_timer(struct monitor *monitor, uint64_t now_ns)
 {
-	uint64_t deadline = 0;
-	bool open = eg_correlator_window_deadline(monitor->correlator, now_ns, &deadline) > 0;
+	bool open = monitor_window_open(monitor, now_ns);
 
 	/* Outside every window no attempt can match: no dumps at all, so an
 	 * idle monitor costs one sleeping process. */
-	arm_timer(monitor, open);
+	arm_timer(monitor, open && monitor->sockets);
 	if (window_lifetime_over(monitor, now_ns, open)) {
 		eg_log_info("container %s: no window can open any more (monitor.lifetime window)",
 		            monitor->container->id);
 		monitor->exiting = true;
 	}
-}
-
-static void on_proc_connector(struct monitor *monitor)
-{
-	struct eg_error err = {0};
-	int r = eg_proc_connector_receive(monitor->connector, monitor_tree_on_event, monitor, &err);
-
-	if (r == -ENOBUFS)
-		eg_log_warning("container %s: process events were lost (receive buffer overrun); "
-		               "lineage of processes forked meanwhile may be missing",
-		               monitor->container->id);
-	else if (r < 0 && r != -EAGAIN)
-		eg_log_error("container %s: proc connector: %s", monitor->container->id,
-		             err.message[0] ? err.message : strerror(-r));
 }
 
 static void on_signal(struct monitor *monitor)
@@ -137,32 +126,52 @@ static void on_signal(struct monitor *monitor)
 		}
 }
 
-static void dispatch(struct monitor *monitor, enum source source)
+static void dispatch(struct monitor *monitor, const struct epoll_event *event)
 {
+	enum monitor_source source = (enum monitor_source)(event->data.u64 & 0xffffffffu);
 	uint64_t expirations;
 
 	switch (source) {
-	case SOURCE_PROC_CONNECTOR:
-		on_proc_connector(monitor);
+	case MONITOR_SOURCE_PROC_CONNECTOR:
+		monitor_tree_receive(monitor);
 		break;
-	case SOURCE_SIGNAL:
+	case MONITOR_SOURCE_SIGNAL:
 		on_signal(monitor);
 		break;
-	case SOURCE_TIMER:
+	case MONITOR_SOURCE_TIMER:
 		/* Process events first: a socket must be judged against the tree
 		 * as it is now (a child's exec may be queued behind it). */
-		on_proc_connector(monitor);
+		monitor_tree_receive(monitor);
 		if (read(monitor->timer_fd, &expirations, sizeof(expirations)) > 0)
 			monitor_sockets_scan(monitor, monitor_now_ns());
 		break;
-	case SOURCE_INIT_EXIT:
+	case MONITOR_SOURCE_INIT_EXIT:
 		/* A last look: an attempt made just before the end still counts. */
 		if (monitor->dumping)
 			monitor_sockets_scan(monitor, monitor_now_ns());
 		eg_log_info("container %s: init exited; monitor done", monitor->container->id);
 		monitor->exiting = true;
 		break;
+	case MONITOR_SOURCE_NOTIFY:
+		monitor_notify_on_event(monitor->notify, (uint32_t)(event->data.u64 >> 32),
+		                        event->events);
+		break;
 	}
+}
+
+/* How long epoll may sleep: forever, except when monitor.lifetime "window"
+ * waits for the first program's window length to pass with no window
+ * opened, where nothing else would wake the loop at that moment. */
+static int wait_timeout_ms(const struct monitor *monitor)
+{
+	uint64_t deadline, now;
+
+	if (monitor->config->monitor_lifetime != EG_LIFETIME_WINDOW || monitor->notify ||
+	    monitor->any_window_opened || !monitor->first_exec_ns)
+		return -1;
+	deadline = monitor->first_exec_ns + (uint64_t)monitor->config->window_ms * NS_PER_MS;
+	now = monitor_now_ns();
+	return now >= deadline ? 0 : (int)((deadline - now) / NS_PER_MS) + 1;
 }
 
 int monitor_loop_run(struct monitor *monitor)
@@ -170,7 +179,7 @@ int monitor_loop_run(struct monitor *monitor)
 	struct epoll_event events[8];
 
 	while (!monitor->exiting) {
-		int count = epoll_wait(monitor->epoll_fd, events, 8, -1);
+		int count = epoll_wait(monitor->epoll_fd, events, 8, wait_timeout_ms(monitor));
 
 		if (count < 0) {
 			if (errno == EINTR)
@@ -178,7 +187,7 @@ int monitor_loop_run(struct monitor *monitor)
 			return -errno;
 		}
 		for (int i = 0; i < count && !monitor->exiting; i++)
-			dispatch(monitor, (enum source)events[i].data.u32);
+			dispatch(monitor, &events[i]);
 		monitor_update_timer(monitor, monitor_now_ns());
 	}
 	return 0;

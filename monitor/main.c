@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * entryguard-monitor --container-dir DIR --ready-fd N
+ * entryguard-monitor --listen PATH --container-dir DIR --ready-fd N
  *
- * Started by entryguard-hook, detached.  Sets up in an order that loses no
- * event (subscribe to process events, prove they arrive, then seed the tree
- * from /proc), says "ready" on the ready fd, and watches until the
- * container's init exits.  It never outlives the container: the init's
- * pidfd ends the loop, and its run folder is removed on the way out.
+ * Started detached by entryguard-hook (the first form: the container is in
+ * DIR/container.json) or by entryguard-runtime before the real runtime runs
+ * (listen mode: the container is learnt from the runtime's seccomp listener
+ * message on PATH, and the monitor serves the container's seccomp
+ * notifications).  Sets up in an order that loses no event (subscribe to
+ * process events, prove they arrive, then seed the tree from /proc), says
+ * "ready" on the ready fd, and watches until the container's init exits.
+ * It never outlives the container: the init's pidfd ends the loop, and its
+ * run folder is removed on the way out.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,10 +22,24 @@
 
 #include "entryguard/log.h"
 #include "entryguard/rundir.h"
+#include "monitor/listener.h"
 #include "monitor/monitor.h"
+#include "monitor/notify.h"
 
 /* The probe forks one child and waits for its events: a few ms normally. */
-#define PROBE_TIMEOUT_MS 2000
+#define PROBE_TIMEOUT_MS  2000
+/* How long a listening monitor waits for the runtime to connect and send
+ * its message: crun connects at once, runc after the createRuntime hooks
+ * (whose time is theirs).  A runtime that fails before it connects leaves
+ * the monitor waiting this long at most (entryguard-runtime stops it
+ * sooner with SIGTERM when it notices). */
+#define LISTEN_TIMEOUT_MS 120000
+
+struct options {
+	const char *listen_path;
+	int ready_fd;
+	int listen_timeout_ms;
+};
 
 static int open_init_pidfd(struct monitor *monitor, struct eg_error *err)
 {
@@ -40,20 +59,20 @@ static int open_init_pidfd(struct monitor *monitor, struct eg_error *err)
 	if (init.start_time != container->init_start_time)
 		return eg_error_set(err, ESRCH, "the container's init (pid %d) is gone",
 		                    (int)container->init_pid);
+	monitor_tree_set_init_start(monitor);
 	return 0;
 }
 
-static int load(struct monitor *monitor, struct eg_error *err)
+/* Everything that follows from the container and its config. */
+static int prepare(struct monitor *monitor, struct eg_error *err)
 {
 	struct eg_correlator_settings settings = {0};
-	int r;
+	int r = 0;
 
-	r = eg_container_load(monitor->container_dir, &monitor->container, err);
-	if (r < 0)
-		return r;
-	if (monitor->container->config_path)
+	/* Listen mode located and loaded the config already. */
+	if (!monitor->config && monitor->container->config_path)
 		r = eg_config_load_file(monitor->container->config_path, &monitor->config, err);
-	else
+	else if (!monitor->config)
 		r = eg_config_new_default(&monitor->config, err);
 	if (r >= 0)
 		r = eg_rule_from_config(monitor->config, &monitor->rule, err);
@@ -74,14 +93,26 @@ static int load(struct monitor *monitor, struct eg_error *err)
 	settings.container_image_name = monitor->container->image;
 	settings.max_processes = monitor->config->max_processes;
 	monitor->rate_limit.per_second = monitor->config->alerts_per_second;
+	monitor->windows_changed = true;
 	return eg_correlator_new(&settings, &monitor->correlator, err);
+}
+
+static int write_pid(struct monitor *monitor, struct eg_error *err)
+{
+	struct eg_proc_stat self;
+	int r = eg_proc_stat_read(NULL, getpid(), &self, err);
+
+	if (r < 0)
+		return r;
+	return eg_monitor_pid_write(monitor->container_dir, getpid(), self.start_time, err);
 }
 
 static int set_up(struct monitor *monitor, struct eg_error *err)
 {
-	struct eg_proc_stat self;
-	int r = load(monitor, err);
+	int r = eg_container_load(monitor->container_dir, &monitor->container, err);
 
+	if (r >= 0)
+		r = prepare(monitor, err);
 	if (r >= 0)
 		r = open_init_pidfd(monitor, err);
 	/* Subscribe before seeding: a fork between the /proc scan and the
@@ -100,9 +131,82 @@ static int set_up(struct monitor *monitor, struct eg_error *err)
 	if (r >= 0)
 		r = monitor_loop_setup(monitor, err);
 	if (r >= 0)
-		r = eg_proc_stat_read(NULL, getpid(), &self, err);
+		r = write_pid(monitor, err);
+	return r;
+}
+
+/* Listen mode, before "ready": the socket, the process events (subscribed
+ * and proven, but not read until the container is known: they queue in the
+ * connector's buffer), and monitor.pid, so that a hook that runs for the
+ * same container before the runtime connects (runc runs its createRuntime
+ * hooks first) finds a live monitor and leaves it alone. */
+static int listen_set_up(struct monitor *monitor, const struct options *options,
+                         int *ret_listener_fd, struct eg_error *err)
+{
+	int r = monitor_signals_setup(monitor, err);
+
 	if (r >= 0)
-		r = eg_monitor_pid_write(monitor->container_dir, getpid(), self.start_time, err);
+		r = eg_listener_bind(options->listen_path, ret_listener_fd, err);
+	if (r >= 0)
+		r = eg_proc_connector_open(NULL, &monitor->connector, err);
+	if (r >= 0)
+		r = eg_proc_connector_probe(monitor->connector, PROBE_TIMEOUT_MS, NULL, NULL, err);
+	if (r >= 0)
+		r = write_pid(monitor, err);
+	return r;
+}
+
+/* The sock_diag watcher is a second pair of eyes when the monitor holds
+ * the seccomp listener (it sees io_uring's TCP attempts in detect mode):
+ * without it the monitor goes on, where exiting would leave the container's
+ * network calls failing with ENOSYS. */
+static void open_sockets_optional(struct monitor *monitor)
+{
+	struct eg_error err = {0};
+
+	if (monitor_sockets_open(monitor, &err) < 0) {
+		eg_log_warning("container %s: %s; going on with the seccomp listener alone",
+		               monitor->container->id, err.message);
+		monitor_sockets_free(monitor);
+	}
+}
+
+/* Listen mode, after "ready": the runtime's message, then the watch as in
+ * hook mode, and the seccomp listener last, once the tree is seeded. */
+static int listen_receive(struct monitor *monitor, const struct options *options, int listener_fd,
+                          bool *ret_handed_over, struct eg_error *err)
+{
+	_cleanup_close_ int seccomp_fd = -1;
+	int r = monitor_listen_receive(monitor, listener_fd, options->listen_timeout_ms,
+	                               &seccomp_fd, ret_handed_over, err);
+
+	if (r < 0)
+		return r;
+	r = prepare(monitor, err);
+	if (r >= 0)
+		r = open_init_pidfd(monitor, err);
+	if (r >= 0)
+		r = monitor_tree_seed_init(monitor, err);
+	if (r < 0)
+		return r;
+	/* The queue holds the container's whole history, unless it overflowed
+	 * while we waited: then /proc is the best there is. */
+	monitor_tree_receive(monitor);
+	if (monitor->events_lost) {
+		eg_log_warning("container %s: process events were lost while waiting for the "
+		               "runtime; the tree is taken from /proc instead",
+		               monitor->container->id);
+		r = monitor_tree_seed(monitor, err);
+	}
+	if (r >= 0)
+		r = eg_alert_open(monitor->container->alerts_path, &monitor->alerts_fd, err);
+	if (r >= 0 && monitor->container->mode != EG_MODE_OFF)
+		open_sockets_optional(monitor);
+	if (r >= 0)
+		r = monitor_loop_setup(monitor, err);
+	if (r >= 0)
+		r = monitor_notify_new(monitor, steal_fd(&seccomp_fd), monitor->epoll_fd,
+		                       MONITOR_SOURCE_NOTIFY, &monitor->notify, err);
 	return r;
 }
 
@@ -121,6 +225,9 @@ static void tear_down(struct monitor *monitor)
 		eg_log_warning("container %s: %llu alert(s) suppressed by the rate limit",
 		               monitor->container->id,
 		               (unsigned long long)monitor->rate_limit.suppressed);
+	/* Closing the seccomp listener makes the container's notified calls
+	 * fail with ENOSYS from now on: docs/BLOCKING.md. */
+	monitor_notify_free(monitor->notify);
 	monitor_sockets_free(monitor);
 	eg_proc_connector_free(monitor->connector);
 	eg_correlator_free(monitor->correlator);
@@ -134,24 +241,69 @@ static void tear_down(struct monitor *monitor)
 	eg_close_fd(&monitor->alerts_fd);
 }
 
-static int parse_arguments(int argc, char **argv, struct monitor *monitor, int *ret_ready_fd)
+static int parse_arguments(int argc, char **argv, struct monitor *monitor, struct options *options)
 {
-	static const struct option options[] = {
+	static const struct option known[] = {
 	    {"container-dir", required_argument, NULL, 'd'},
 	    {"ready-fd", required_argument, NULL, 'r'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"listen-timeout-ms", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
 	int option;
 
-	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((option = getopt_long(argc, argv, "", known, NULL)) != -1) {
 		if (option == 'd')
 			monitor->container_dir = optarg;
 		else if (option == 'r')
-			*ret_ready_fd = atoi(optarg);
+			options->ready_fd = atoi(optarg);
+		else if (option == 'l')
+			options->listen_path = optarg;
+		else if (option == 't')
+			options->listen_timeout_ms = atoi(optarg);
 		else
 			return -EINVAL;
 	}
+	if (options->listen_path && options->listen_path[0] != '/')
+		return -EINVAL;
+	if (options->listen_timeout_ms <= 0)
+		return -EINVAL;
 	return monitor->container_dir && monitor->container_dir[0] == '/' ? 0 : -EINVAL;
+}
+
+static void report_failure(const struct monitor *monitor, const struct eg_error *err, int ready_fd)
+{
+	char line[EG_ERROR_MESSAGE_MAX + 16];
+
+	eg_log_error("%s: %s", monitor->container_dir, err->message);
+	snprintf(line, sizeof(line), "error: %s\n", err->message);
+	say(ready_fd, line);
+}
+
+/* Listen mode: everything up to the loop.  Past "ready", a failure can only
+ * be logged: the runtime's connect then fails (no listener), or, once the
+ * seccomp fd was received, the container's notified calls fail with ENOSYS
+ * when we exit (docs/BLOCKING.md). */
+static int listen_start(struct monitor *monitor, const struct options *options,
+                        struct eg_error *err)
+{
+	_cleanup_close_ int listener_fd = -1;
+	bool handed_over = false;
+	int r = listen_set_up(monitor, options, &listener_fd, err);
+
+	if (r < 0) {
+		report_failure(monitor, err, options->ready_fd);
+		return r;
+	}
+	say(options->ready_fd, "ready\n");
+	r = listen_receive(monitor, options, listener_fd, &handed_over, err);
+	if (r < 0)
+		eg_log_error("%s: %s; the monitor exits%s", monitor->container_dir, err->message,
+		             handed_over ? ": the container has a notify filter and no supervisor, "
+		                           "so its connect, sendto, sendmsg and sendmmsg fail with "
+		                           "ENOSYS"
+		                         : "");
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -163,31 +315,38 @@ int main(int argc, char **argv)
 	    .init_pidfd = -1,
 	    .alerts_fd = -1,
 	};
+	struct options options = {.ready_fd = -1, .listen_timeout_ms = LISTEN_TIMEOUT_MS};
 	struct eg_error err = {0};
-	int ready_fd = -1, r;
+	int r;
 
 	eg_log_open("entryguard-monitor", isatty(STDERR_FILENO));
-	if (parse_arguments(argc, argv, &monitor, &ready_fd) < 0) {
-		eg_log_error("usage: entryguard-monitor --container-dir /ABSOLUTE/DIR "
-		             "[--ready-fd N]");
+	if (parse_arguments(argc, argv, &monitor, &options) < 0) {
+		eg_log_error("usage: entryguard-monitor [--listen /ABSOLUTE/SOCKET] "
+		             "--container-dir /ABSOLUTE/DIR [--ready-fd N]");
 		return 2;
 	}
-	r = set_up(&monitor, &err);
+	if (options.listen_path) {
+		r = listen_start(&monitor, &options, &err);
+	} else {
+		r = set_up(&monitor, &err);
+		if (r < 0)
+			report_failure(&monitor, &err, options.ready_fd);
+		else
+			say(options.ready_fd, "ready\n");
+	}
 	if (r < 0) {
-		char line[EG_ERROR_MESSAGE_MAX + 16];
-
-		eg_log_error("%s: %s", monitor.container_dir, err.message);
-		snprintf(line, sizeof(line), "error: %s\n", err.message);
-		say(ready_fd, line);
+		if (options.listen_path)
+			unlink(options.listen_path);
 		eg_container_dir_remove(monitor.container_dir);
 		tear_down(&monitor);
 		return 1;
 	}
-	say(ready_fd, "ready\n");
 	monitor_update_timer(&monitor, monitor_now_ns());
 	r = monitor_loop_run(&monitor);
 	if (r < 0)
 		eg_log_error("container %s: event loop: %s", monitor.container->id, strerror(-r));
+	if (options.listen_path)
+		unlink(options.listen_path);
 	eg_container_dir_remove(monitor.container_dir);
 	tear_down(&monitor);
 	return r < 0 ? 1 : 0;

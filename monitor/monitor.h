@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * entryguard-monitor: one per container.  One event loop (epoll) over the
- * proc connector, the sock_diag socket's dump timer, a signalfd and the
- * container init's pidfd; no threads, no sleeping to wait.
+ * proc connector, the sock_diag socket's dump timer, a signalfd, the
+ * container init's pidfd and, in listen mode, the container's seccomp
+ * listener; no threads, no sleeping to wait.
  *
  * The parts, one file each:
- *   main.c      arguments, set-up in the right order, the ready handshake
- *   loop.c      the epoll loop, timers, lifetime
- *   tree.c      proc connector events -> the correlator (process tree)
- *   sockets.c   sock_diag dumps -> connection attempts -> decisions
- *   alerting.c  decisions -> rate-limited alert records
+ *   main.c         arguments, set-up in the right order, the ready handshake
+ *   listen.c       listen mode: the runtime's message -> the container
+ *   loop.c         the epoll loop, timers, lifetime
+ *   tree.c         proc connector events -> the correlator (process tree)
+ *   sockets.c      sock_diag dumps -> connection attempts -> decisions
+ *   notify*.c      seccomp notifications -> decisions -> answers (notify.h)
+ *   alerting.c     decisions -> rate-limited alert records
+ * and the helpers they use: listener.c (the runtime's socket), socket_call.c,
+ * target.c, message.c, emulate.c, proc_connector.c, procfs.c, sockdiag.c,
+ * socket_owner.c.
  */
 #ifndef ENTRYGUARD_MONITOR_H
 #define ENTRYGUARD_MONITOR_H
@@ -30,7 +36,19 @@
  * lives at least this long is seen (see docs: what sock_diag cannot see). */
 #define EG_MONITOR_DUMP_INTERVAL_MS 5
 
-struct eg_sockets; /* sockets.c */
+struct eg_sockets;     /* sockets.c */
+struct monitor_notify; /* notify.h */
+
+/* What the monitor's epoll events carry in data.u64: the source in the low
+ * 32 bits, a source's own slot in the high 32 (the seccomp listener's
+ * waiting calls). */
+enum monitor_source {
+	MONITOR_SOURCE_PROC_CONNECTOR = 1,
+	MONITOR_SOURCE_SIGNAL,
+	MONITOR_SOURCE_TIMER,
+	MONITOR_SOURCE_INIT_EXIT,
+	MONITOR_SOURCE_NOTIFY,
+};
 
 struct eg_rate_limit {
 	uint32_t per_second;
@@ -47,6 +65,7 @@ struct monitor {
 	struct eg_correlator *correlator;
 	struct eg_proc_connector *connector;
 	struct eg_sockets *sockets;
+	struct monitor_notify *notify; /* listen mode */
 	struct eg_host_id host_id;
 	char host_name[HOST_NAME_MAX + 1];
 
@@ -58,24 +77,43 @@ struct monitor {
 
 	bool dumping; /* the dump timer is armed */
 	bool any_window_opened;
+	/* The end of the last open window as of the last look (0: none), and
+	 * whether a tree event happened since (monitor_window_open()). */
+	uint64_t window_deadline_ns;
+	bool windows_changed;
 	uint64_t first_exec_ns; /* 0: no exec seen yet */
 	bool exiting;
 	struct eg_rate_limit rate_limit;
 	uint64_t alerts_written;
 	uint64_t nanoseconds_per_tick; /* of /proc/PID/stat's start time */
+	uint64_t init_started_ns;      /* CLOCK_MONOTONIC; monitor_tree_set_init_start() */
+	uint64_t events_lost;          /* proc connector overruns */
 	bool init_exec_seen;
 	char init_exec_name[EG_PROCESS_NAME_MAX]; /* basename of process.args[0] */
 };
 
 /* tree.c */
 int monitor_tree_seed(struct monitor *monitor, struct eg_error *err);
+/* Listen mode: the init only; the rest comes from the queued events. */
+int monitor_tree_seed_init(struct monitor *monitor, struct eg_error *err);
+/* After the init's pidfd is held: the init's start on the events' clock. */
+void monitor_tree_set_init_start(struct monitor *monitor);
 int monitor_tree_on_event(const struct eg_proc_event *event, void *userdata);
+/* Reads every queued process event into the correlator. */
+void monitor_tree_receive(struct monitor *monitor);
+/* Whether an attempt at now_ns could match at all. */
+bool monitor_window_open(struct monitor *monitor, uint64_t now_ns);
+/* CLOCK_MONOTONIC, the proc connector's clock. */
+uint64_t monitor_now_ns(void);
 
 /* sockets.c */
 int monitor_sockets_open(struct monitor *monitor, struct eg_error *err);
 void monitor_sockets_free(struct monitor *monitor);
 /* Dumps the container's sockets and decides each new attempt. */
 int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns);
+/* A socket the seccomp listener judged already (by SO_COOKIE): sock_diag
+ * does not judge it, nor alert, again. */
+void monitor_sockets_mark_judged(struct monitor *monitor, uint64_t cookie);
 
 /* alerting.c */
 void monitor_alert(struct monitor *monitor, const struct eg_decision *decision,
@@ -83,10 +121,20 @@ void monitor_alert(struct monitor *monitor, const struct eg_decision *decision,
 bool eg_rate_limit_allow(struct eg_rate_limit *limit, uint64_t now_ns);
 
 /* loop.c */
+/* Blocks the signals the monitor handles and makes the signalfd (listen
+ * mode does it first: it waits for the runtime before the loop exists). */
+int monitor_signals_setup(struct monitor *monitor, struct eg_error *err);
 int monitor_loop_setup(struct monitor *monitor, struct eg_error *err);
 int monitor_loop_run(struct monitor *monitor);
 /* A window opened or a timer must be (re)considered. */
 void monitor_update_timer(struct monitor *monitor, uint64_t now_ns);
-uint64_t monitor_now_ns(void);
+
+/* listen.c */
+/* Listen mode, after "ready": waits for the runtime, learns the container
+ * from its message and keeps the seccomp listener fd in *ret_seccomp_fd.
+ * *ret_handed_over says whether the runtime sent fds (also on failure: the
+ * container's notified calls then fail with ENOSYS once we exit). */
+int monitor_listen_receive(struct monitor *monitor, int listener_fd, int timeout_ms,
+                           int *ret_seccomp_fd, bool *ret_handed_over, struct eg_error *err);
 
 #endif

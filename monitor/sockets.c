@@ -87,6 +87,12 @@ int monitor_sockets_open(struct monitor *monitor, struct eg_error *err)
 	return eg_socket_owner_new(&(struct eg_socket_owner_settings){0}, &sockets->owner, err);
 }
 
+void monitor_sockets_mark_judged(struct monitor *monitor, uint64_t cookie)
+{
+	if (monitor->sockets && cookie)
+		mark_judged(monitor->sockets, cookie);
+}
+
 void monitor_sockets_free(struct monitor *monitor)
 {
 	if (!monitor->sockets)
@@ -162,6 +168,8 @@ int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns)
 	size_t candidates;
 	int r;
 
+	if (!sockets)
+		return 0;
 	candidates = eg_correlator_candidates(monitor->correlator, now_ns, sockets->candidates,
 	                                      EG_SOCKET_OWNER_DEFAULT_MAX_PIDS);
 	if (candidates == 0)

@@ -3,6 +3,7 @@
  * Every host process's events arrive; only those of tracked processes (the
  * container's init and what it forks) cost more than one table lookup. */
 #include <string.h>
+#include <time.h>
 
 #include "entryguard/log.h"
 #include "monitor/monitor.h"
@@ -51,6 +52,7 @@ static void on_fork(struct monitor *monitor, const struct eg_proc_event *event)
 		fork_event.child_start_time = event->timestamp_ns / monitor->nanoseconds_per_tick;
 	if (eg_correlator_fork(monitor->correlator, &fork_event, NULL) == -ENOSPC)
 		table_full(monitor, event->pid);
+	monitor->windows_changed = true;
 }
 
 static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
@@ -84,6 +86,7 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 	/* Tracked processes descend from the container's init. */
 	exec_event.in_container = true;
 	r = eg_correlator_exec(monitor->correlator, &exec_event, NULL);
+	monitor->windows_changed = true;
 	if (r == -ENOSPC)
 		table_full(monitor, event->pid);
 	else if (r == 1) {
@@ -93,12 +96,24 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 	}
 }
 
+/* An event from before the init existed is about an earlier process that
+ * had its pid (pids are reused).  In listen mode such events are still
+ * queued when the init is seeded; one about the init's pid would forget
+ * the init, or give it a stranger as a child. */
+static bool before_init(const struct monitor *monitor, const struct eg_proc_event *event)
+{
+	pid_t pid = event->type == EG_PROC_EVENT_FORK ? event->parent_pid : event->pid;
+
+	return pid == monitor->container->init_pid &&
+	       event->timestamp_ns < monitor->init_started_ns;
+}
+
 int monitor_tree_on_event(const struct eg_proc_event *event, void *userdata)
 {
 	struct monitor *monitor = userdata;
 	struct eg_exit_event exit_event = {.start_time = EG_START_TIME_UNKNOWN};
 
-	if (!monitor->correlator)
+	if (!monitor->correlator || before_init(monitor, event))
 		return 0;
 	switch (event->type) {
 	case EG_PROC_EVENT_FORK:
@@ -109,21 +124,21 @@ int monitor_tree_on_event(const struct eg_proc_event *event, void *userdata)
 		break;
 	case EG_PROC_EVENT_EXIT:
 		exit_event.pid = event->pid;
-		eg_correlator_exit(monitor->correlator, &exit_event);
+		if (eg_correlator_exit(monitor->correlator, &exit_event) > 0)
+			monitor->windows_changed = true;
 		break;
 	}
 	return 0;
 }
 
-/* The init and anything it already forked, parents first. */
-int monitor_tree_seed(struct monitor *monitor, struct eg_error *err)
+static int seed(struct monitor *monitor, size_t max_processes, struct eg_error *err)
 {
 	_cleanup_(eg_proc_tree_freep) struct eg_proc_tree *tree = NULL;
 	const struct eg_container *container = monitor->container;
 	int r;
 
-	r = eg_proc_tree_scan(NULL, container->init_pid, container->init_start_time,
-	                      monitor->config->max_processes, &tree, err);
+	r = eg_proc_tree_scan(NULL, container->init_pid, container->init_start_time, max_processes,
+	                      &tree, err);
 	if (r < 0)
 		return eg_error_prefix(err, r, "scanning the container's processes");
 	for (size_t i = 0; i < tree->count; i++) {
@@ -142,5 +157,96 @@ int monitor_tree_seed(struct monitor *monitor, struct eg_error *err)
 		if (r < 0)
 			return eg_error_prefix(err, r, "tracking pid %d", (int)seed.pid);
 	}
+	monitor->windows_changed = true;
 	return 0;
+}
+
+/* The init and anything it already forked, parents first: the hook's
+ * monitor subscribes after the container's processes exist, and before the
+ * runtime (which waits for the hook) lets the entrypoint run. */
+int monitor_tree_seed(struct monitor *monitor, struct eg_error *err)
+{
+	return seed(monitor, monitor->config->max_processes, err);
+}
+
+/* Listen mode: the monitor subscribed before the runtime made the
+ * container, so every fork and exec of its processes is queued, in order.
+ * Only the init comes from /proc; its descendants come from the queue with
+ * their lineage as it was at each fork.  (A /proc scan would be wrong here:
+ * the container may already run when the runtime's message is read, and a
+ * child forked by the entrypoint would be recorded as the child of the
+ * init's entity before the entrypoint's exec, the queued exec then opening
+ * a window that child no longer carries.) */
+int monitor_tree_seed_init(struct monitor *monitor, struct eg_error *err)
+{
+	return seed(monitor, 1, err);
+}
+
+void monitor_tree_set_init_start(struct monitor *monitor)
+{
+	struct timespec boot, monotonic;
+	uint64_t started, suspended;
+
+	/* /proc's start time counts ticks of CLOCK_BOOTTIME; events are
+	 * stamped with CLOCK_MONOTONIC, which stops while suspended. */
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	clock_gettime(CLOCK_MONOTONIC, &monotonic);
+	suspended = (uint64_t)(boot.tv_sec - monotonic.tv_sec) * 1000000000ull +
+	            (uint64_t)boot.tv_nsec - (uint64_t)monotonic.tv_nsec;
+	started = monitor->container->init_start_time * monitor->nanoseconds_per_tick;
+	monitor->init_started_ns = started > suspended ? started - suspended : 0;
+}
+
+uint64_t monitor_now_ns(void)
+{
+	struct timespec now;
+
+	/* The proc connector stamps events with ktime_get_ns(): the same clock. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+/* Rounds of eg_proc_connector_receive() (each at most
+ * EG_PROC_CONNECTOR_RECEIVE_MAX_DATAGRAMS) one drain may take: the queue
+ * holds ~10,000 events (proc_connector.h), so this empties it. */
+#define DRAIN_ROUNDS_MAX 16
+
+void monitor_tree_receive(struct monitor *monitor)
+{
+	if (!monitor->connector)
+		return;
+	for (int round = 0; round < DRAIN_ROUNDS_MAX; round++) {
+		struct eg_error err = {0};
+		int r = eg_proc_connector_receive(monitor->connector, monitor_tree_on_event,
+		                                  monitor, &err);
+
+		if (r == -ENOBUFS) {
+			monitor->events_lost++;
+			eg_log_warning(
+			    "container %s: process events were lost (receive buffer "
+			    "overrun); lineage of processes forked meanwhile may be missing",
+			    monitor->container->id);
+			continue;
+		}
+		if (r < 0 && r != -EAGAIN)
+			eg_log_error("container %s: proc connector: %s", monitor->container->id,
+			             err.message[0] ? err.message : strerror(-r));
+		if (r <= 0)
+			return;
+	}
+}
+
+/* Windows open only at an exec and move only with tree events, so the
+ * table is scanned again only after one. */
+bool monitor_window_open(struct monitor *monitor, uint64_t now_ns)
+{
+	if (monitor->windows_changed) {
+		uint64_t deadline = 0;
+
+		if (eg_correlator_window_deadline(monitor->correlator, now_ns, &deadline) <= 0)
+			deadline = 0;
+		monitor->window_deadline_ns = deadline;
+		monitor->windows_changed = false;
+	}
+	return monitor->window_deadline_ns && now_ns <= monitor->window_deadline_ns;
 }

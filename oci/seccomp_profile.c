@@ -4,13 +4,10 @@
  * seccomp_profile.h and docs/RUNTIME.md. */
 #include "entryguard/seccomp_profile.h"
 
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "entryguard/cleanup.h"
 #include "entryguard/json.h"
@@ -71,45 +68,6 @@ static bool in_list(const char *const *list, const char *text)
 	return false;
 }
 
-/* Text from the file as an error shows it: quoted, control bytes escaped,
- * cut after 48 bytes, so a message stays one line. */
-static const char *shown(const char *text, char *buffer, size_t size)
-{
-	size_t used = 0;
-
-	buffer[used++] = '"';
-	for (size_t i = 0; text[i] && used + 8 < size; i++) {
-		unsigned char byte = (unsigned char)text[i];
-
-		if (i >= 48) {
-			used += (size_t)snprintf(buffer + used, size - used, "...");
-			break;
-		}
-		if (byte < 0x20 || byte == 0x7f || byte == '"' || byte == '\\')
-			used += (size_t)snprintf(buffer + used, size - used, "\\x%02x", byte);
-		else
-			buffer[used++] = (char)byte;
-	}
-	buffer[used++] = '"';
-	buffer[used] = '\0';
-	return buffer;
-}
-
-/* Two members of one object with the same key: yajl finds the first, runc's
- * Go decoder takes the last, so the edit and the runtime would disagree. */
-static int check_duplicates(yajl_val object, const char *where, struct eg_error *err)
-{
-	char text[128];
-
-	for (size_t i = 0; i < object->u.object.len; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(object->u.object.keys[i], object->u.object.keys[j]))
-				return eg_error_set(
-				    err, EINVAL, "%s%sduplicate key %s", where, *where ? ": " : "",
-				    shown(object->u.object.keys[i], text, sizeof(text)));
-	return 0;
-}
-
 /* An object member that may be absent or null (Go's nil): NULL then. */
 static yajl_val optional_member(yajl_val object, const char *key)
 {
@@ -122,7 +80,7 @@ static int parse_action(yajl_val object, const char *where, const char *action_k
                         const char *errno_key, struct action *ret_action, struct eg_error *err)
 {
 	struct action action = {.errno_value = EPERM};
-	char text[128];
+	char text[4 * 48 + 8];
 	int r;
 
 	r = eg_json_get_string(object, where, action_key, true, &action.name, err);
@@ -134,7 +92,7 @@ static int parse_action(yajl_val object, const char *where, const char *action_k
 		action.passes = true;
 	else if (!in_list(refusing_actions, action.name))
 		return eg_error_set(err, EINVAL, "%s.%s: unknown action %s", where, action_key,
-		                    shown(action.name, text, sizeof(text)));
+		                    eg_quote(action.name, 48, text, sizeof(text)));
 	*ret_action = action;
 	return 0;
 }
@@ -165,7 +123,7 @@ static int validate_rule(struct profile *profile, yajl_val rule, size_t index, s
 	if (!YAJL_IS_OBJECT(rule))
 		return eg_error_set(err, EINVAL, "%s: expected an object, got %s", where,
 		                    eg_json_type_name(rule));
-	r = check_duplicates(rule, where, err);
+	r = eg_json_object_check_duplicates(rule, where, err);
 	if (r >= 0)
 		r = parse_action(rule, where, "action", "errnoRet", &action, err);
 	if (r < 0)
@@ -194,7 +152,7 @@ static int validate_profile(struct profile *profile, struct eg_error *err)
 	yajl_val seccomp = profile->seccomp, architectures;
 	int r;
 
-	r = check_duplicates(seccomp, "linux.seccomp", err);
+	r = eg_json_object_check_duplicates(seccomp, "linux.seccomp", err);
 	if (r >= 0)
 		r = parse_action(seccomp, "linux.seccomp", "defaultAction", "defaultErrnoRet",
 		                 &profile->default_action, err);
@@ -331,10 +289,11 @@ static int out_of_memory(struct eg_error *err)
 	return eg_error_set(err, ENOMEM, "linux.seccomp: out of memory");
 }
 
-/* Rules with conditions that let name through become notify rules with the
- * same conditions; the others stay.  Only under a refusing default: under
- * a passing one, the unconditional notify rule the name would need beats
- * (so drops) every rule with conditions. */
+/* Only rules with argument conditions name it.  Under a refusing default,
+ * those that let it through become notify rules with the same conditions
+ * and the others stay.  Under a passing default the name would need an
+ * unconditional notify rule, which beats (so drops) every conditional one,
+ * a refusing one included: that profile cannot be kept, so it is refused. */
 static int notify_conditional(struct profile *profile, const char *name, size_t *count,
                               struct eg_error *err)
 {
@@ -344,15 +303,18 @@ static int notify_conditional(struct profile *profile, const char *name, size_t 
 		yajl_val rule = profile->syscalls->u.array.values[i], copy;
 		struct action action = rule_action(rule);
 
-		if (!rule_names(rule, name) || !rule_is_conditional(rule) || !action.passes)
+		if (!rule_names(rule, name) || !rule_is_conditional(rule) ||
+		    same_action(&action, &profile->default_action))
 			continue;
 		if (profile->default_action.passes)
 			return eg_error_set(
 			    err, EINVAL,
-			    "linux.seccomp.syscalls[%zu]: %s has argument conditions "
-			    "under a defaultAction that lets it through; a notify rule "
-			    "for it would override them",
-			    i, name);
+			    "linux.seccomp.syscalls[%zu]: a rule with argument "
+			    "conditions (%s) for %s under defaultAction %s: the notify "
+			    "rule %s needs would override it",
+			    i, action.name, name, profile->default_action.name, name);
+		if (!action.passes)
+			continue;
 		copy = new_rule(name, "SCMP_ACT_NOTIFY");
 		if (!copy || eg_json_object_set(copy, "args",
 		                                eg_json_copy(eg_json_member(rule, "args"))) < 0) {
@@ -396,7 +358,10 @@ static int notify_watched(struct profile *profile, struct eg_seccomp_profile_rep
 			report->notified++;
 			break;
 		case NAME_CONDITIONAL:
-			r = notify_conditional(profile, name, &report->notified_rules, err);
+			if (!passing_conditional && !profile->default_action.passes)
+				report->refused++; /* refused with or without conditions */
+			else
+				r = notify_conditional(profile, name, &report->notified_rules, err);
 			break;
 		}
 	}
@@ -433,12 +398,19 @@ static int deny_io_uring(struct profile *profile, struct eg_seccomp_profile_repo
 	return 0;
 }
 
-static bool name_mentioned(const struct profile *profile, const char *name)
+/* The rule that decides for name: the first unconditional one that is not
+ * the default (see name_state()), or NULL. */
+static yajl_val deciding_rule(const struct profile *profile, const char *name)
 {
-	for (size_t i = 0; i < profile->syscalls->u.array.len; i++)
-		if (rule_names(profile->syscalls->u.array.values[i], name))
-			return true;
-	return false;
+	for (size_t i = 0; i < profile->syscalls->u.array.len; i++) {
+		yajl_val rule = profile->syscalls->u.array.values[i];
+		struct action action = rule_action(rule);
+
+		if (rule_names(rule, name) && !rule_is_conditional(rule) &&
+		    !same_action(&action, &profile->default_action))
+			return rule;
+	}
+	return NULL;
 }
 
 /* {"names": ["socketcall"], "action": A, "args": [arg0 == call]}. */
@@ -471,40 +443,73 @@ static yajl_val socketcall_rule(const char *action, yajl_val errno_value, unsign
 	return rule;
 }
 
-/* An unconditional rule letting socketcall through would beat the
- * socketcall(arg0 == SYS_CONNECT ...) notify rules libseccomp makes on x86
- * (see the header).  It is replaced by one rule per socket call that no
- * rule names, with the same action; the named ones and the four watched
- * ones are left to their own rules and libseccomp. */
+/* The rule socketcall(call) gets in place of the unconditional one
+ * (*ret_rule NULL: none, the default decides).  Its action is the one the
+ * call's name has, so that the socketcall rule libseccomp makes from the
+ * name's own unconditional rule is the very same one (a different action on
+ * the same chain fails with EEXIST); a name with no such rule keeps the
+ * action the unconditional socketcall rule gave it. */
+static int sub_call_rule(const struct profile *profile, yajl_val socketcall, unsigned call,
+                         yajl_val *ret_rule)
+{
+	const char *name = socket_calls[call];
+	yajl_val source = deciding_rule(profile, name);
+	bool passing_conditional;
+	struct action action;
+
+	*ret_rule = NULL;
+	if (in_list(eg_seccomp_watched_syscalls, name)) {
+		enum name_state state = name_state(profile, name, &passing_conditional);
+
+		if (state == NAME_PASSES ||
+		    (state == NAME_CONDITIONAL &&
+		     (passing_conditional || profile->default_action.passes))) {
+			*ret_rule = socketcall_rule("SCMP_ACT_NOTIFY", NULL, call);
+			return *ret_rule ? 0 : -ENOMEM;
+		}
+		if (!source)
+			return 0;
+	} else if (!source) {
+		source = socketcall;
+	}
+	action = rule_action(source);
+	if (same_action(&action, &profile->default_action))
+		return 0;
+	*ret_rule = socketcall_rule(action.name, optional_member(source, "errnoRet"), call);
+	return *ret_rule ? 0 : -ENOMEM;
+}
+
+/* An unconditional rule letting socketcall through beats the socketcall
+ * (arg0 == SYS_CONNECT ...) notify rules libseccomp makes on x86 (see the
+ * header): a 32-bit process would connect unwatched.  It is replaced by one
+ * rule per socket call, put first: libseccomp then drops the longer
+ * socketcall chains it makes from rules with conditions (Podman's "socket"
+ * rules), just as the unconditional rule made it do; added after them, it
+ * would fail with EEXIST on those chains. */
 static int split_socketcall(struct profile *profile, struct eg_seccomp_profile_report *report,
                             struct eg_error *err)
 {
-	_cleanup_json_ yajl_val errno_value = NULL;
-	char action[64] = "";
+	yajl_val socketcall = deciding_rule(profile, "socketcall");
+	_cleanup_json_ yajl_val rules = NULL;
 
-	for (size_t i = 0; i < profile->syscalls->u.array.len && !action[0]; i++) {
-		yajl_val rule = profile->syscalls->u.array.values[i];
-		struct action rule_act = rule_action(rule);
+	if (!socketcall || !rule_action(socketcall).passes)
+		return 0; /* nothing lets it all through */
+	rules = eg_json_new_array();
+	if (!rules)
+		return out_of_memory(err);
+	for (unsigned call = 1; call < SOCKET_CALLS_COUNT; call++) {
+		yajl_val rule;
 
-		if (!rule_names(rule, "socketcall") || rule_is_conditional(rule) ||
-		    same_action(&rule_act, &profile->default_action))
-			continue;
-		if (!rule_act.passes)
-			return 0; /* refused everywhere: nothing gets through */
-		snprintf(action, sizeof(action), "%s", rule_act.name);
-		if (optional_member(rule, "errnoRet") &&
-		    !(errno_value = eg_json_copy(eg_json_member(rule, "errnoRet"))))
+		if (sub_call_rule(profile, socketcall, call, &rule) < 0 ||
+		    (rule && eg_json_array_append(rules, rule) < 0))
 			return out_of_memory(err);
 	}
-	if (!action[0])
-		return 0;
 	remove_name_everywhere(profile, "socketcall");
-	for (unsigned call = 1; call < SOCKET_CALLS_COUNT; call++) {
-		if (in_list(eg_seccomp_watched_syscalls, socket_calls[call]) ||
-		    name_mentioned(profile, socket_calls[call]))
-			continue;
-		if (eg_json_array_append(profile->syscalls,
-		                         socketcall_rule(action, errno_value, call)) < 0)
+	for (size_t i = 0; i < rules->u.array.len; i++) {
+		yajl_val rule = rules->u.array.values[i];
+
+		rules->u.array.values[i] = NULL; /* moved, or freed by a failed insert */
+		if (eg_json_array_insert(profile->syscalls, i, rule) < 0)
 			return out_of_memory(err);
 	}
 	report->socketcall_split = true;
@@ -522,9 +527,11 @@ static size_t count_other_notify_rules(const struct profile *profile)
 
 		if (strcmp(rule_action(rule).name, "SCMP_ACT_NOTIFY"))
 			continue;
+		/* socketcall carries the watched calls on x86 (see split_socketcall()) */
 		for (size_t j = 0; names && j < names->u.array.len; j++)
 			other |= !in_list(eg_seccomp_watched_syscalls,
-			                  names->u.array.values[j]->u.string);
+			                  names->u.array.values[j]->u.string) &&
+			         strcmp(names->u.array.values[j]->u.string, "socketcall");
 		count += other;
 	}
 	return count;
@@ -570,7 +577,7 @@ static int find_profile(yajl_val config, const struct eg_seccomp_profile_options
 	if (!YAJL_IS_OBJECT(linux_node))
 		return eg_error_set(err, EINVAL, "linux: expected an object, got %s",
 		                    eg_json_type_name(linux_node));
-	r = check_duplicates(linux_node, "linux", err);
+	r = eg_json_object_check_duplicates(linux_node, "linux", err);
 	if (r < 0)
 		return r;
 	profile->seccomp = optional_member(linux_node, "seccomp");
@@ -613,15 +620,17 @@ int eg_seccomp_profile_edit(yajl_val config, const struct eg_seccomp_profile_opt
 	if (!YAJL_IS_OBJECT(config))
 		return eg_error_set(err, EINVAL, "expected an object, got %s",
 		                    eg_json_type_name(config));
-	r = check_duplicates(config, "", err);
+	r = eg_json_object_check_duplicates(config, "", err);
 	if (r >= 0)
 		r = find_profile(config, options, &profile, &report, err);
-	if (r >= 0)
-		r = notify_watched(&profile, &report, err);
+	/* The notify rule goes last: a second edit takes it out and puts it
+	 * back in the same place, so editing twice changes nothing. */
 	if (r >= 0 && options->mode >= EG_MODE_BLOCK)
 		r = deny_io_uring(&profile, &report, err);
 	if (r >= 0)
 		r = split_socketcall(&profile, &report, err);
+	if (r >= 0)
+		r = notify_watched(&profile, &report, err);
 	if (r < 0)
 		return r;
 	report.other_notify_rules = count_other_notify_rules(&profile);
@@ -633,158 +642,6 @@ int eg_seccomp_profile_edit(yajl_val config, const struct eg_seccomp_profile_opt
 			return r;
 	}
 	*ret_report = report;
-	return 0;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-/* 1 when some stage already runs entryguard-hook, 0 when none does. */
-static int find_our_hook(yajl_val hooks, struct eg_error *err)
-{
-	for (size_t i = 0; i < hooks->u.object.len; i++) {
-		yajl_val stage = hooks->u.object.values[i];
-		const char *name = hooks->u.object.keys[i];
-		char where[96];
-
-		if (YAJL_IS_NULL(stage))
-			continue;
-		if (!YAJL_IS_ARRAY(stage))
-			return eg_error_set(err, EINVAL, "hooks.%.32s: expected an array, got %s",
-			                    name, eg_json_type_name(stage));
-		for (size_t j = 0; j < stage->u.array.len; j++) {
-			const char *path = NULL;
-			int r;
-
-			snprintf(where, sizeof(where), "hooks.%.32s[%zu]", name, j);
-			if (!YAJL_IS_OBJECT(stage->u.array.values[j]))
-				return eg_error_set(err, EINVAL, "%s: expected an object, got %s",
-				                    where,
-				                    eg_json_type_name(stage->u.array.values[j]));
-			r = eg_json_get_string(stage->u.array.values[j], where, "path", true, &path,
-			                       err);
-			if (r < 0)
-				return r;
-			if (!strcmp(base_name(path), EG_HOOK_NAME))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-static yajl_val new_hook(const char *hook_path, const char *const *env)
-{
-	yajl_val hook = eg_json_new_object(), args = eg_json_new_array(), list = NULL;
-	int r = hook && args ? 0 : -ENOMEM;
-
-	if (r >= 0)
-		r = eg_json_array_append(args, eg_json_new_string(EG_HOOK_NAME));
-	if (r >= 0)
-		r = eg_json_array_append(args, eg_json_new_string("createRuntime"));
-	if (r >= 0)
-		r = eg_json_object_set(hook, "path", eg_json_new_string(hook_path));
-	if (r >= 0)
-		r = eg_json_object_set(hook, "args", steal_pointer(&args));
-	if (r >= 0 && env && env[0]) {
-		list = eg_json_new_array();
-		for (size_t i = 0; list && r >= 0 && env[i]; i++)
-			r = eg_json_array_append(list, eg_json_new_string(env[i]));
-		if (r >= 0)
-			r = eg_json_object_set(hook, "env", steal_pointer(&list));
-	}
-	if (r < 0) {
-		yajl_tree_free(hook);
-		yajl_tree_free(args);
-		yajl_tree_free(list);
-		return NULL;
-	}
-	return hook;
-}
-
-int eg_config_json_add_hook(yajl_val config, const char *hook_path, const char *const *env,
-                            bool *ret_added, struct eg_error *err)
-{
-	yajl_val hooks, stage;
-	int r;
-
-	if (!YAJL_IS_OBJECT(config))
-		return eg_error_set(err, EINVAL, "expected an object, got %s",
-		                    eg_json_type_name(config));
-	hooks = optional_member(config, "hooks");
-	if (!hooks && eg_json_object_set(config, "hooks", eg_json_new_object()) < 0)
-		return eg_error_set(err, ENOMEM, "hooks: out of memory");
-	hooks = eg_json_member(config, "hooks");
-	if (!YAJL_IS_OBJECT(hooks))
-		return eg_error_set(err, EINVAL, "hooks: expected an object, got %s",
-		                    eg_json_type_name(hooks));
-	r = check_duplicates(hooks, "hooks", err);
-	if (r >= 0)
-		r = find_our_hook(hooks, err);
-	if (r != 0) {
-		if (r > 0)
-			*ret_added = false;
-		return r < 0 ? r : 0;
-	}
-	if (!optional_member(hooks, "createRuntime") &&
-	    eg_json_object_set(hooks, "createRuntime", eg_json_new_array()) < 0)
-		return eg_error_set(err, ENOMEM, "hooks: out of memory");
-	stage = eg_json_member(hooks, "createRuntime");
-	if (eg_json_array_append(stage, new_hook(hook_path, env)) < 0)
-		return eg_error_set(err, ENOMEM, "hooks: out of memory");
-	*ret_added = true;
-	return 0;
-}
-
-static int write_all(int fd, const char *text, size_t length)
-{
-	while (length > 0) {
-		ssize_t written = write(fd, text, length);
-
-		if (written < 0 && errno == EINTR)
-			continue;
-		if (written <= 0)
-			return written < 0 ? -errno : -EIO;
-		text += written;
-		length -= (size_t)written;
-	}
-	return 0;
-}
-
-int eg_config_json_replace(const char *path, const char *text, size_t length, struct eg_error *err)
-{
-	_cleanup_free_ char *temporary = NULL;
-	_cleanup_close_ int fd = -1;
-	const char *name = base_name(path);
-	struct stat status;
-	int r;
-
-	if (stat(path, &status) < 0)
-		return eg_error_set_errno(err, errno, "%s", path);
-	if (asprintf(&temporary, "%.*s.%s.entryguard-XXXXXX", (int)(name - path), path, name) < 0) {
-		temporary = NULL;
-		return eg_error_set(err, ENOMEM, "out of memory");
-	}
-	fd = mkostemp(temporary, O_CLOEXEC);
-	if (fd < 0)
-		return eg_error_set_errno(err, errno, "%s: cannot create", temporary);
-	/* The runtime reads the file at once and a crash before it does loses
-	 * the container anyway, so no fsync: it would cost every start. */
-	r = write_all(fd, text, length);
-	if (r >= 0 && fchmod(fd, status.st_mode & 07777) < 0)
-		r = -errno;
-	if (r >= 0 && (status.st_uid != geteuid() || status.st_gid != getegid()))
-		(void)!fchown(fd, status.st_uid,
-		              status.st_gid); /* best effort: ours is readable too */
-	if (r >= 0 && rename(temporary, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(temporary);
-		return eg_error_set_errno(err, -r, "%s: cannot replace", path);
-	}
 	return 0;
 }
 

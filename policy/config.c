@@ -33,12 +33,13 @@ static const char *const annotation_policy_names[] = {"never", "lower", "raise",
 static const char *const lifetime_names[] = {"container", "window", NULL};
 
 static const char *const top_level_keys[] = {
-    "mode",       "window_ms", "entrypoint_names",      "lineage", "excluded_cidrs",
-    "exceptions", "alerts",    "allow_annotation_mode", "monitor", "limits",
-    NULL};
+    "mode",           "window_ms",  "entrypoint_names", "lineage",
+    "excluded_cidrs", "exceptions", "alerts",           "allow_annotation_mode",
+    "monitor",        "limits",     "runtime",          NULL};
 static const char *const alerts_keys[] = {"path", "syslog", NULL};
 static const char *const monitor_keys[] = {"lifetime", NULL};
 static const char *const limits_keys[] = {"max_processes", "alerts_per_second", NULL};
+static const char *const runtime_keys[] = {"path", NULL};
 static const char *const exception_keys[] = {"process_name",
                                              "process_executable",
                                              "destination_cidr",
@@ -439,29 +440,33 @@ static int parse_exceptions(yajl_val tree, struct eg_config *config, struct eg_e
 	return 0;
 }
 
-/* alerts.path; null is the default spelled out (root or rootless location,
- * chosen by the alert writer). */
-static int parse_alerts_path(yajl_val alerts, struct eg_config *config, struct eg_error *err)
+/* An absolute path or null (the default spelled out): alerts.path (the
+ * alert writer picks the root or rootless location) and runtime.path
+ * (entryguard-runtime looks for runc, then crun). */
+static int parse_absolute_path(yajl_val section, const char *where, const char *key, char **slot,
+                               struct eg_error *err)
 {
-	yajl_val value = eg_json_member(alerts, "path");
+	yajl_val value = eg_json_member(section, key);
+	char shown[SHOWN_MAX], path_key[KEY_PATH_MAX];
 	const char *path = NULL;
-	char shown[SHOWN_MAX];
 	int r;
 
 	if (!value || YAJL_IS_NULL(value))
 		return 0;
-	r = eg_json_get_string(alerts, "alerts", "path", true, &path, err);
+	key_path(path_key, sizeof(path_key), where, key);
+	r = eg_json_get_string(section, where, key, true, &path, err);
 	if (r < 0)
 		return r;
 	if (path[0] != '/')
-		return eg_error_set(err, EINVAL, "alerts.path: expected an absolute path, got %s",
+		return eg_error_set(err, EINVAL, "%s: expected an absolute path, got %s", path_key,
 		                    quote_text(path, shown, sizeof(shown)));
 	if (strlen(path) >= PATH_MAX)
-		return eg_error_set(err, EINVAL, "alerts.path: longer than %d bytes", PATH_MAX - 1);
-	free(config->alerts_path);
-	config->alerts_path = strdup(path);
-	if (!config->alerts_path)
-		return eg_error_set(err, ENOMEM, "alerts.path: out of memory");
+		return eg_error_set(err, EINVAL, "%s: longer than %d bytes", path_key,
+		                    PATH_MAX - 1);
+	free(*slot);
+	*slot = strdup(path);
+	if (!*slot)
+		return eg_error_set(err, ENOMEM, "%s: out of memory", path_key);
 	return 0;
 }
 
@@ -478,7 +483,7 @@ static int get_section(yajl_val tree, const char *name, const char *const *keys,
  * getters take an absent section (NULL) as "every key absent". */
 static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error *err)
 {
-	yajl_val alerts = NULL, monitor = NULL, limits = NULL;
+	yajl_val alerts = NULL, monitor = NULL, limits = NULL, runtime = NULL;
 	int mode = config->mode, lineage = config->lineage;
 	int policy = config->allow_annotation_mode, lifetime = config->monitor_lifetime;
 	bool use_syslog = config->alerts_syslog;
@@ -491,6 +496,7 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	    (r = get_section(tree, "alerts", alerts_keys, &alerts, err)) < 0 ||
 	    (r = get_section(tree, "monitor", monitor_keys, &monitor, err)) < 0 ||
 	    (r = get_section(tree, "limits", limits_keys, &limits, err)) < 0 ||
+	    (r = get_section(tree, "runtime", runtime_keys, &runtime, err)) < 0 ||
 	    (r = get_choice(tree, "", "mode", mode_names, &mode, err)) < 0 ||
 	    (r = get_uint32(tree, "", "window_ms", 1, EG_CONFIG_WINDOW_MS_MAX, &config->window_ms,
 	                    err)) < 0 ||
@@ -498,7 +504,7 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	    (r = get_choice(tree, "", "lineage", lineage_names, &lineage, err)) < 0 ||
 	    (r = parse_excluded_cidrs(tree, config, err)) < 0 ||
 	    (r = parse_exceptions(tree, config, err)) < 0 ||
-	    (r = parse_alerts_path(alerts, config, err)) < 0 ||
+	    (r = parse_absolute_path(alerts, "alerts", "path", &config->alerts_path, err)) < 0 ||
 	    (r = eg_json_get_bool(alerts, "alerts", "syslog", false, &use_syslog, err)) < 0 ||
 	    (r = get_choice(tree, "", "allow_annotation_mode", annotation_policy_names, &policy,
 	                    err)) < 0 ||
@@ -506,7 +512,8 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	    (r = get_uint32(limits, "limits", "max_processes", EG_CONFIG_MIN_PROCESSES,
 	                    EG_CONFIG_MAX_PROCESSES, &config->max_processes, err)) < 0 ||
 	    (r = get_uint32(limits, "limits", "alerts_per_second", 1, EG_CONFIG_MAX_ALERTS_PER_SEC,
-	                    &config->alerts_per_second, err)) < 0)
+	                    &config->alerts_per_second, err)) < 0 ||
+	    (r = parse_absolute_path(runtime, "runtime", "path", &config->runtime_path, err)) < 0)
 		return r;
 	config->mode = (enum eg_mode)mode;
 	config->lineage = (enum eg_lineage)lineage;
@@ -525,6 +532,7 @@ void eg_config_free(struct eg_config *config)
 	eg_classifier_free(config->excluded);
 	exceptions_free(config->exceptions, config->exceptions_count);
 	free(config->alerts_path);
+	free(config->runtime_path);
 	free(config);
 }
 

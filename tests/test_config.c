@@ -43,6 +43,7 @@ static void assert_config_equal(const struct eg_config *a, const struct eg_confi
 	assert_int_equal(a->monitor_lifetime, b->monitor_lifetime);
 	assert_int_equal(a->max_processes, b->max_processes);
 	assert_int_equal(a->alerts_per_second, b->alerts_per_second);
+	assert_same_string(a->runtime_path, b->runtime_path);
 }
 
 static enum eg_address_class classify_text(const struct eg_config *config, const char *text)
@@ -80,6 +81,7 @@ static void test_defaults_are_the_seed(void **state)
 	assert_int_equal(config->monitor_lifetime, EG_LIFETIME_CONTAINER);
 	assert_int_equal(config->max_processes, 4096);
 	assert_int_equal(config->alerts_per_second, 10);
+	assert_null(config->runtime_path);
 	assert_non_null(config->excluded);
 	assert_int_equal(classify_text(config, "10.1.2.3"), EG_ADDRESS_EXCLUDED);
 	assert_int_equal(classify_text(config, "8.8.8.8"), EG_ADDRESS_PUBLIC);
@@ -118,6 +120,7 @@ static void test_packaged_file_is_the_defaults(void **state)
 	    "\"limits\"",
 	    "\"max_processes\"",
 	    "\"alerts_per_second\"",
+	    "\"runtime\"",
 	};
 	bool spelled[sizeof(keys) / sizeof(keys[0])] = {false};
 
@@ -154,7 +157,8 @@ static void test_every_key_reads_back(void **state)
 	    "   {\"destination_port\": 65535}],"
 	    " \"alerts\": {\"path\": \"/tmp/eg alerts.ndjson\", \"syslog\": false},"
 	    " \"allow_annotation_mode\": \"lower\", \"monitor\": {\"lifetime\": \"window\"},"
-	    " \"limits\": {\"max_processes\": 16, \"alerts_per_second\": 100000}}");
+	    " \"limits\": {\"max_processes\": 16, \"alerts_per_second\": 100000},"
+	    " \"runtime\": {\"path\": \"/usr/bin/crun\"}}");
 	const struct eg_exception *exception = config->exceptions;
 
 	(void)state;
@@ -197,6 +201,7 @@ static void test_every_key_reads_back(void **state)
 	assert_int_equal(config->monitor_lifetime, EG_LIFETIME_WINDOW);
 	assert_int_equal(config->max_processes, 16);
 	assert_int_equal(config->alerts_per_second, 100000);
+	assert_string_equal(config->runtime_path, "/usr/bin/crun");
 }
 
 static void test_each_choice_reads_back(void **state)

@@ -169,6 +169,13 @@ static const struct {
     {"{\"alerts\": {\"syslog\": \"yes\"}}", "alerts.syslog: expected a boolean, got a string"},
     {"{\"alerts\": {\"syslog\": 1}}", "alerts.syslog: expected a boolean, got a number"},
     {"{\"alerts\": {\"syslog\": null}}", "alerts.syslog: expected a boolean, got null"},
+    /* runtime */
+    {"{\"runtime\": \"/usr/bin/crun\"}", "runtime: expected an object, got a string"},
+    {"{\"runtime\": {\"pat\": \"/x\"}}", "runtime: unknown key \"pat\""},
+    {"{\"runtime\": {\"path\": \"/a\", \"path\": \"/b\"}}", "runtime: duplicate key \"path\""},
+    {"{\"runtime\": {\"path\": \"crun\"}}",
+     "runtime.path: expected an absolute path, got \"crun\""},
+    {"{\"runtime\": {\"path\": 1}}", "runtime.path: expected a string, got a number"},
     /* allow_annotation_mode */
     {"{\"allow_annotation_mode\": \"sometimes\"}",
      "allow_annotation_mode: expected one of never, lower, raise, any, got \"sometimes\""},
@@ -264,6 +271,8 @@ static void test_length_limits(void **state)
 	expect_error(json, "exceptions[0].image: longer than 4095 bytes");
 	snprintf(json, sizeof(json), "{\"alerts\": {\"path\": \"/%0*d\"}}", PATH_MAX - 1, 0);
 	expect_error(json, "alerts.path: longer than 4095 bytes");
+	snprintf(json, sizeof(json), "{\"runtime\": {\"path\": \"/%0*d\"}}", PATH_MAX - 1, 0);
+	expect_error(json, "runtime.path: longer than 4095 bytes");
 
 	/* A long value is shown cut, still on one line. */
 	snprintf(json, sizeof(json), "{\"mode\": \"%060d\"}", 0);

@@ -15,7 +15,8 @@
  *   "alerts": { "path": "/var/log/entryguard/alerts.ndjson", "syslog": true },
  *   "allow_annotation_mode": "never",       never | lower | raise | any
  *   "monitor": { "lifetime": "container" }, container | window
- *   "limits": { "max_processes": 4096, "alerts_per_second": 10 }
+ *   "limits": { "max_processes": 4096, "alerts_per_second": 10 },
+ *   "runtime": { "path": null }             the runtime entryguard-runtime runs
  * }
  */
 #ifndef ENTRYGUARD_CONFIG_H
@@ -99,6 +100,7 @@ struct eg_config {
 	enum eg_monitor_lifetime monitor_lifetime;
 	uint32_t max_processes;
 	uint32_t alerts_per_second;
+	char *runtime_path; /* NULL: entryguard-runtime looks for runc, then crun */
 };
 
 int eg_config_new_default(struct eg_config **ret_config, struct eg_error *err);

@@ -6,6 +6,8 @@
  *
  *   <run>/<container id>/container.json   the entry metadata (container.h)
  *   <run>/<container id>/monitor.pid      "PID START_TIME\n" of the monitor
+ *   <run>/<container id>/seccomp.sock     the monitor's seccomp listener
+ *                                         (only when entryguard-runtime started it)
  *
  * <run> is $ENTRYGUARD_RUN_DIR when set (tests, private installs), else
  * $XDG_RUNTIME_DIR/entryguard for a rootless caller, else /run/entryguard.
@@ -19,12 +21,15 @@
 
 #include "entryguard/error.h"
 
-#define EG_RUN_DIR_SYSTEM   "/run/entryguard"
-#define EG_CONTAINER_FILE   "container.json"
-#define EG_MONITOR_PID_FILE "monitor.pid"
+#define EG_RUN_DIR_SYSTEM       "/run/entryguard"
+#define EG_CONTAINER_FILE       "container.json"
+#define EG_MONITOR_PID_FILE     "monitor.pid"
+/* The socket a monitor started by entryguard-runtime listens on for the
+ * runtime's seccomp fd (linux.seccomp.listenerPath). */
+#define EG_LISTENER_SOCKET_FILE "seccomp.sock"
 /* A monitor's comm as the kernel keeps it: the first 15 bytes (TASK_COMM_LEN
  * is 16 with the NUL) of "entryguard-monitor". */
-#define EG_MONITOR_COMM     "entryguard-moni"
+#define EG_MONITOR_COMM         "entryguard-moni"
 
 /* True when this process has no privilege on the host: not root, or root
  * only inside a user namespace (rootless Podman runs hooks as uid 0 in its
@@ -45,7 +50,16 @@ int eg_alerts_default_path(char **ret_path, struct eg_error *err);
 int eg_container_dir_create(const char *run_dir, const char *id, char **ret_path,
                             struct eg_error *err);
 
-/* Removes <dir>/container.json, monitor.pid and <dir> itself. */
+/* Makes <run>/<id> for a monitor to be started.  An existing one whose
+ * monitor is alive means the container is already watched: *ret_watched is
+ * set and *ret_path left alone (the hook runs at both prestart and
+ * createRuntime; under entryguard-runtime the wrapper's monitor is there
+ * first).  One whose monitor is gone is stale (a reused runc id) and is
+ * replaced. */
+int eg_container_dir_claim(const char *run_dir, const char *id, char **ret_path, bool *ret_watched,
+                           struct eg_error *err);
+
+/* Removes <dir>/container.json, monitor.pid, seccomp.sock and <dir> itself. */
 int eg_container_dir_remove(const char *container_dir);
 
 /* Writes data to <dir>/<name> atomically (temporary file, fsync-less rename:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "hook/spawn.h"
+/* Starting a container's monitor detached and waiting for its "ready". */
+#include "entryguard/monitor_spawn.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +18,7 @@
 /* The fd number the monitor reads from --ready-fd. */
 #define READY_FD 3
 
-int eg_monitor_path(char **ret_path, struct eg_error *err)
+int eg_monitor_path(const char *default_dir, char **ret_path, struct eg_error *err)
 {
 	const char *explicit_path = getenv("ENTRYGUARD_MONITOR");
 	char self[PATH_MAX];
@@ -31,15 +32,19 @@ int eg_monitor_path(char **ret_path, struct eg_error *err)
 		*ret_path = path;
 		return 0;
 	}
-	length = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (length < 0)
-		return eg_error_set_errno(err, errno, "/proc/self/exe");
-	self[length] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return eg_error_set(err, EINVAL, "/proc/self/exe: \"%s\" has no folder", self);
-	*slash = '\0';
-	if (asprintf(&path, "%s/entryguard-monitor", self) < 0)
+	if (!default_dir) {
+		length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (length < 0)
+			return eg_error_set_errno(err, errno, "/proc/self/exe");
+		self[length] = '\0';
+		slash = strrchr(self, '/');
+		if (!slash)
+			return eg_error_set(err, EINVAL, "/proc/self/exe: \"%s\" has no folder",
+			                    self);
+		*slash = '\0';
+		default_dir = self;
+	}
+	if (asprintf(&path, "%s/entryguard-monitor", default_dir) < 0)
 		return eg_error_set(err, ENOMEM, "out of memory");
 	*ret_path = path;
 	return 0;
@@ -47,11 +52,17 @@ int eg_monitor_path(char **ret_path, struct eg_error *err)
 
 /* In the grandchild: the monitor's fds are exactly stdio on /dev/null and
  * the ready pipe as fd 3. */
-static void become_monitor(const char *monitor_path, const char *container_dir, int ready_fd)
+static void become_monitor(const char *monitor_path, const char *container_dir,
+                           const char *const *extra_arguments, int ready_fd)
 {
+	const char *argv[EG_MONITOR_EXTRA_ARGUMENTS_MAX + 6] = {"entryguard-monitor"};
 	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	size_t count = 1;
 
 	if (null_fd < 0 || dup2(ready_fd, READY_FD) < 0)
+		_exit(127);
+	/* dup2() onto itself keeps O_CLOEXEC: the pipe may already be fd 3. */
+	if (ready_fd == READY_FD && fcntl(READY_FD, F_SETFD, 0) < 0)
 		_exit(127);
 	for (int fd = 0; fd <= 2; fd++)
 		if (dup2(null_fd, fd) < 0)
@@ -61,8 +72,14 @@ static void become_monitor(const char *monitor_path, const char *container_dir, 
 	if (syscall(SYS_close_range, READY_FD + 1, ~0U, 0) < 0)
 		for (int fd = READY_FD + 1; fd < 65536; fd++)
 			close(fd);
-	execl(monitor_path, "entryguard-monitor", "--container-dir", container_dir, "--ready-fd",
-	      "3", (char *)NULL);
+	for (size_t i = 0; extra_arguments && extra_arguments[i]; i++)
+		argv[count++] = extra_arguments[i];
+	argv[count++] = "--container-dir";
+	argv[count++] = container_dir;
+	argv[count++] = "--ready-fd";
+	argv[count++] = "3";
+	argv[count] = NULL;
+	execv(monitor_path, (char *const *)argv);
 	_exit(127);
 }
 
@@ -113,12 +130,19 @@ static int wait_ready(int fd, struct eg_error *err)
 	return eg_error_set(err, EIO, "the monitor exited before it was ready");
 }
 
-int eg_monitor_spawn(const char *monitor_path, const char *container_dir, struct eg_error *err)
+int eg_monitor_spawn(const char *monitor_path, const char *container_dir,
+                     const char *const *extra_arguments, struct eg_error *err)
 {
 	_cleanup_close_ int read_end = -1, write_end = -1;
 	int pipe_fds[2], status;
+	size_t extra = 0;
 	pid_t child;
 
+	while (extra_arguments && extra_arguments[extra])
+		extra++;
+	if (extra > EG_MONITOR_EXTRA_ARGUMENTS_MAX)
+		return eg_error_set(err, E2BIG, "more than %d extra monitor arguments",
+		                    EG_MONITOR_EXTRA_ARGUMENTS_MAX);
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
 		return eg_error_set_errno(err, errno, "pipe");
 	read_end = pipe_fds[0];
@@ -137,7 +161,7 @@ int eg_monitor_spawn(const char *monitor_path, const char *container_dir, struct
 		if (grandchild < 0)
 			_exit(1);
 		if (grandchild == 0)
-			become_monitor(monitor_path, container_dir, write_end);
+			become_monitor(monitor_path, container_dir, extra_arguments, write_end);
 		_exit(0);
 	}
 	close(steal_fd(&write_end));
