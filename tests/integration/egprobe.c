@@ -11,6 +11,10 @@
  *                                           sock_diag dump can see it
  *   egprobe udp ADDR PORT [HOLD_MS]         connect() + send() of one byte
  *   egprobe udp-sendto ADDR PORT [HOLD_MS]  sendto() on an unconnected socket
+ *   egprobe burst N ADDR PORT [HOLD_MS]     N non-blocking TCP connect()s at
+ *                                           once, to PORT, PORT+1, ...,
+ *                                           PORT+N-1; keeps them all HOLD_MS
+ *                                           (default 1000), then closes them
  *   egprobe sleep-then MS CMD...            sleeps, then execs CMD (same pid)
  *   egprobe spawn CMD...                    fork + exec CMD as a child, waits
  *   egprobe double-fork CMD...              forks a child that forks CMD's
@@ -50,6 +54,8 @@
 #include <unistd.h>
 
 #define DEFAULT_HOLD_MS  1500
+#define BURST_HOLD_MS    1000
+#define BURST_MAX        4096
 /* How long a double-forked process waits to see itself re-parented. */
 #define REPARENT_WAIT_MS 2000
 
@@ -218,6 +224,86 @@ static int attempt_main(enum attempt attempt, int argc, char **argv)
 	return 0;
 }
 
+/* Many attempts at once, for the monitor's rate limit and memory bounds:
+ * every socket is made and connected before the first one is closed, so a
+ * sock_diag dump sees them all at the same time. */
+static int burst_main(int argc, char **argv)
+{
+	struct sockaddr_storage address;
+	socklen_t length;
+	long count, port, hold_ms, made = 0, pending = 0, connected = 0, failed = 0;
+	int64_t deadline;
+	int first_error = 0, status = 0;
+	int *fds;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: egprobe burst N ADDR PORT [HOLD_MS]\n");
+		return 2;
+	}
+	count = parse_number(argv[0], 1, BURST_MAX, "burst size");
+	port = parse_number(argv[2], 1, 65535, "port");
+	if (port + count - 1 > 65535) {
+		fprintf(stderr, "egprobe: burst: ports %ld..%ld go past 65535\n", port,
+		        port + count - 1);
+		return 2;
+	}
+	length = parse_address(argv[1], argv[2], &address);
+	if (!length) {
+		fprintf(stderr, "egprobe: \"%s\" is not an IP address\n", argv[1]);
+		return 2;
+	}
+	hold_ms = argc > 3 ? parse_number(argv[3], 0, 600000, "hold ms") : BURST_HOLD_MS;
+	fds = calloc((size_t)count, sizeof(*fds));
+	if (!fds) {
+		fprintf(stderr, "egprobe: burst: out of memory\n");
+		return 2;
+	}
+	{
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		fprintf(stderr, "egprobe[%d]: burst starts at %lld us\n", (int)getpid(),
+		        (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+	}
+	deadline = monotonic_ms() + hold_ms;
+	for (made = 0; made < count; made++) {
+		uint16_t this_port = htons((uint16_t)(port + made));
+		int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+		if (fd < 0) {
+			fprintf(stderr, "egprobe: burst: socket %ld of %ld: %s\n", made + 1, count,
+			        strerror(errno));
+			status = 2;
+			break;
+		}
+		fds[made] = fd;
+		if (address.ss_family == AF_INET)
+			((struct sockaddr_in *)&address)->sin_port = this_port;
+		else
+			((struct sockaddr_in6 *)&address)->sin6_port = this_port;
+		if (connect(fd, (struct sockaddr *)&address, length) == 0)
+			connected++;
+		else if (errno == EINPROGRESS)
+			pending++;
+		else {
+			failed++;
+			if (!first_error)
+				first_error = errno;
+		}
+	}
+	fprintf(stderr,
+	        "egprobe[%d]: burst tcp %s ports %ld..%ld: %ld attempts, %ld pending, %ld "
+	        "connected, %ld failed%s%s\n",
+	        (int)getpid(), argv[1], port, port + count - 1, made, pending, connected, failed,
+	        first_error ? ": " : "", first_error ? strerror(first_error) : "");
+	/* Keep every socket for the rest of the hold, whatever happened. */
+	if (deadline > monotonic_ms())
+		sleep_ms((long)(deadline - monotonic_ms()));
+	for (long i = 0; i < made; i++)
+		close(fds[i]);
+	free(fds);
+	return status;
+}
+
 static int exec_command(char **argv)
 {
 	execv(argv[0], argv);
@@ -362,6 +448,7 @@ static int fake_monitor_main(int argc, char **argv)
 static int usage(void)
 {
 	fprintf(stderr, "usage: egprobe tcp|udp|udp-sendto ADDR PORT [HOLD_MS]\n"
+	                "       egprobe burst N ADDR PORT [HOLD_MS]\n"
 	                "       egprobe sleep-then MS CMD...\n"
 	                "       egprobe spawn CMD...\n"
 	                "       egprobe double-fork CMD...\n"
@@ -381,6 +468,8 @@ int main(int argc, char **argv)
 		return attempt_main(ATTEMPT_UDP_CONNECT, argc - 2, argv + 2);
 	if (!strcmp(command, "udp-sendto"))
 		return attempt_main(ATTEMPT_UDP_SENDTO, argc - 2, argv + 2);
+	if (!strcmp(command, "burst"))
+		return burst_main(argc - 2, argv + 2);
 	if (!strcmp(command, "sleep-then"))
 		return sleep_then_main(argc - 2, argv + 2);
 	if (!strcmp(command, "spawn"))

@@ -6,13 +6,14 @@
 EG_BUILD_PACKAGES=(
 	meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev git python3
 	libseccomp-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-idiag-3-dev
-	libyajl-dev libcap-dev libcmocka-dev iproute2 busybox-static
+	libyajl-dev libcap-dev libcmocka-dev iproute2 busybox-static gcc-multilib
+	scdoc man-db debhelper dpkg-dev
 )
 
 # What the integration tests and the demo run containers with.
 EG_RUNTIME_PACKAGES=(
 	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs
-	busybox-static iproute2 python3 file
+	busybox-static iproute2 python3 file logrotate
 )
 
 # Installs the packages given that dpkg does not report as installed.
