@@ -76,19 +76,23 @@ int eg_read_file_bounded(const char *path, size_t max_bytes, char **ret_buffer, 
 	return 0;
 }
 
-/* Refuses NUL bytes (yajl_tree_parse takes a C string and would silently stop
- * there) and nesting deeper than EG_JSON_MAX_DEPTH (yajl_tree builds and frees
- * recursively).  Strings are skipped so brackets inside them do not count. */
-static int check_shape(const char *what, const char *buffer, size_t length, struct eg_error *err)
+void eg_json_shape_scan(const char *buffer, size_t length, struct eg_json_shape *ret_shape)
 {
+	struct eg_json_shape shape = {
+	    .nul_offset = SIZE_MAX,
+	    .too_deep_offset = SIZE_MAX,
+	    .end_offset = SIZE_MAX,
+	};
 	unsigned depth = 0;
 	bool in_string = false, escaped = false;
 
 	for (size_t i = 0; i < length; i++) {
 		char c = buffer[i];
 
-		if (c == '\0')
-			return eg_error_set(err, EINVAL, "%s: NUL byte at offset %zu", what, i);
+		if (c == '\0') {
+			shape.nul_offset = i;
+			break;
+		}
 		if (in_string) {
 			if (escaped)
 				escaped = false;
@@ -98,17 +102,39 @@ static int check_shape(const char *what, const char *buffer, size_t length, stru
 				in_string = false;
 			continue;
 		}
+		if (!shape.started && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			shape.started = true;
+			shape.starts_with_container = c == '{' || c == '[';
+		}
 		if (c == '"') {
 			in_string = true;
 		} else if (c == '[' || c == '{') {
-			if (++depth > EG_JSON_MAX_DEPTH)
-				return eg_error_set(
-				    err, E2BIG, "%s: nested deeper than %u levels at offset %zu",
-				    what, EG_JSON_MAX_DEPTH, i);
+			if (++depth > EG_JSON_MAX_DEPTH) {
+				shape.too_deep_offset = i;
+				break;
+			}
 		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
+			if (--depth == 0 && shape.end_offset == SIZE_MAX)
+				shape.end_offset = i;
 		}
 	}
+	*ret_shape = shape;
+}
+
+/* Refuses NUL bytes (yajl_tree_parse takes a C string and would silently stop
+ * there) and nesting deeper than EG_JSON_MAX_DEPTH (yajl_tree builds and frees
+ * recursively). */
+static int check_shape(const char *what, const char *buffer, size_t length, struct eg_error *err)
+{
+	struct eg_json_shape shape;
+
+	eg_json_shape_scan(buffer, length, &shape);
+	if (shape.nul_offset != SIZE_MAX)
+		return eg_error_set(err, EINVAL, "%s: NUL byte at offset %zu", what,
+		                    shape.nul_offset);
+	if (shape.too_deep_offset != SIZE_MAX)
+		return eg_error_set(err, E2BIG, "%s: nested deeper than %u levels at offset %zu",
+		                    what, EG_JSON_MAX_DEPTH, shape.too_deep_offset);
 	return 0;
 }
 
@@ -298,21 +324,12 @@ void eg_strv_free(char **vector)
 	free(vector);
 }
 
-int eg_json_get_string_array(yajl_val object, const char *where, const char *key, bool required,
-                             size_t max_items, char ***ret_vector, size_t *ret_count,
-                             struct eg_error *err)
+int eg_json_borrow_strings(yajl_val array, const char *path, size_t max_items,
+                           const char ***ret_vector, size_t *ret_count, struct eg_error *err)
 {
-	_cleanup_strv_ char **vector = NULL;
-	yajl_val array = NULL;
-	char path[256];
-	size_t count;
-	int r;
+	size_t count = array ? array->u.array.len : 0;
+	const char **vector;
 
-	r = eg_json_get_array(object, where, key, required, &array, err);
-	if (r < 0 || !array)
-		return r;
-	count = array->u.array.len;
-	join_path(path, sizeof(path), where, key);
 	if (count > max_items)
 		return eg_error_set(err, E2BIG, "%s: too many entries (%zu, at most %zu)", path,
 		                    count, max_items);
@@ -322,13 +339,42 @@ int eg_json_get_string_array(yajl_val object, const char *where, const char *key
 	for (size_t i = 0; i < count; i++) {
 		yajl_val item = array->u.array.values[i];
 
-		if (!YAJL_IS_STRING(item))
+		if (!YAJL_IS_STRING(item)) {
+			free(vector);
 			return eg_error_set(err, EINVAL, "%s[%zu]: expected a string, got %s", path,
 			                    i, eg_json_type_name(item));
-		vector[i] = strdup(item->u.string);
-		if (!vector[i])
-			return eg_error_set(err, ENOMEM, "%s: out of memory", path);
+		}
+		vector[i] = item->u.string;
 	}
+	*ret_vector = vector;
+	*ret_count = count;
+	return 0;
+}
+
+int eg_json_get_string_array(yajl_val object, const char *where, const char *key, bool required,
+                             size_t max_items, char ***ret_vector, size_t *ret_count,
+                             struct eg_error *err)
+{
+	_cleanup_free_ const char **borrowed = NULL;
+	_cleanup_strv_ char **vector = NULL;
+	yajl_val array = NULL;
+	char path[256];
+	size_t count;
+	int r;
+
+	r = eg_json_get_array(object, where, key, required, &array, err);
+	if (r < 0 || !array)
+		return r;
+	r = eg_json_borrow_strings(array, join_path(path, sizeof(path), where, key), max_items,
+	                           &borrowed, &count, err);
+	if (r < 0)
+		return r;
+	vector = calloc(count + 1, sizeof(*vector));
+	if (!vector)
+		return eg_error_set(err, ENOMEM, "%s: out of memory", path);
+	for (size_t i = 0; i < count; i++)
+		if (!(vector[i] = strdup(borrowed[i])))
+			return eg_error_set(err, ENOMEM, "%s: out of memory", path);
 	*ret_vector = steal_pointer(&vector);
 	if (ret_count)
 		*ret_count = count;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "entryguard/cleanup.h"
+#include "entryguard/json.h"
 
 void eg_listener_message_clear(struct eg_listener_message *message)
 {
@@ -87,38 +88,17 @@ static int wait_readable(int fd, int stop_fd, int64_t deadline_ms)
 }
 
 /* One complete JSON value: its outermost brackets closed (strings and
- * escapes skipped).  Text that does not start like an object is "complete"
- * at once: the parser will say what is wrong with it. */
+ * escapes skipped).  Text that does not start like an object or array is
+ * "complete" at once: the parser will say what is wrong with it. */
 static bool json_complete(const char *text, size_t length)
 {
-	bool in_string = false, escaped = false, started = false;
-	int depth = 0;
+	struct eg_json_shape shape;
 
-	for (size_t i = 0; i < length; i++) {
-		char c = text[i];
-
-		if (in_string) {
-			if (escaped)
-				escaped = false;
-			else if (c == '\\')
-				escaped = true;
-			else if (c == '"')
-				in_string = false;
-			continue;
-		}
-		if (!started && c != '{' && c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			return true;
-		if (c == '"') {
-			in_string = true;
-		} else if (c == '{' || c == '[') {
-			depth++;
-			started = true;
-		} else if (c == '}' || c == ']') {
-			if (--depth <= 0)
-				return true;
-		}
-	}
-	return false;
+	eg_json_shape_scan(text, length, &shape);
+	if (shape.started && !shape.starts_with_container)
+		return true;
+	return shape.end_offset != SIZE_MAX || shape.nul_offset != SIZE_MAX ||
+	       shape.too_deep_offset != SIZE_MAX;
 }
 
 static int take_fds(struct msghdr *header, struct eg_listener_message *message,

@@ -15,9 +15,4 @@ int eg_oci_parse_pid(yajl_val node, const char *where, pid_t *ret_pid, struct eg
  * (*ret untouched when absent). */
 int eg_oci_parse_annotations(yajl_val node, const char *where, yajl_val *ret, struct eg_error *err);
 
-/* A NULL-terminated vector of pointers into the strings of an array node
- * (borrowed from the tree; only the vector is allocated). */
-int eg_oci_borrow_strings(yajl_val array, const char *path, size_t max_items,
-                          const char ***ret_vector, size_t *ret_count, struct eg_error *err);
-
 #endif

@@ -25,8 +25,8 @@ static int parse_message(yajl_val tree, size_t fds_received,
 	if (r >= 0)
 		r = eg_json_get_array(tree, "", "fds", true, &fds, err);
 	if (r >= 0)
-		r = eg_oci_borrow_strings(fds, "fds", EG_OCI_LISTENER_FDS_MAX,
-		                          &message->fd_names_storage, &message->fds_count, err);
+		r = eg_json_borrow_strings(fds, "fds", EG_OCI_LISTENER_FDS_MAX,
+		                           &message->fd_names_storage, &message->fds_count, err);
 	if (r >= 0)
 		r = eg_oci_parse_pid(tree, "", &message->pid, err);
 	if (r >= 0)

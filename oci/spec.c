@@ -15,8 +15,8 @@ static int parse_process(yajl_val process, struct eg_oci_spec *spec, struct eg_e
 
 	r = eg_json_get_array(process, "process", "args", false, &args, err);
 	if (r >= 0)
-		r = eg_oci_borrow_strings(args, "process.args", EG_OCI_ARGS_MAX,
-		                          &spec->args_storage, &spec->args_count, err);
+		r = eg_json_borrow_strings(args, "process.args", EG_OCI_ARGS_MAX,
+		                           &spec->args_storage, &spec->args_count, err);
 	if (r >= 0)
 		r = eg_json_get_string(process, "process", "cwd", false, &spec->cwd, err);
 	if (r >= 0)
@@ -127,8 +127,8 @@ static int parse_spec(yajl_val tree, struct eg_oci_spec *spec, struct eg_error *
 	if (r >= 0 && linux_node)
 		r = parse_seccomp(linux_node, &spec->seccomp, err);
 	if (r >= 0 && !spec->args_storage)
-		r = eg_oci_borrow_strings(NULL, "process.args", 0, &spec->args_storage,
-		                          &spec->args_count, err);
+		r = eg_json_borrow_strings(NULL, "process.args", 0, &spec->args_storage,
+		                           &spec->args_count, err);
 	if (r < 0)
 		return r;
 	spec->args = spec->args_storage;

@@ -53,33 +53,6 @@ int eg_oci_parse_annotations(yajl_val node, const char *where, yajl_val *ret, st
 	return 0;
 }
 
-int eg_oci_borrow_strings(yajl_val array, const char *path, size_t max_items,
-                          const char ***ret_vector, size_t *ret_count, struct eg_error *err)
-{
-	size_t count = array ? array->u.array.len : 0;
-	const char **vector;
-
-	if (count > max_items)
-		return eg_error_set(err, E2BIG, "%s: too many entries (%zu, at most %zu)", path,
-		                    count, max_items);
-	vector = calloc(count + 1, sizeof(*vector));
-	if (!vector)
-		return eg_error_set(err, ENOMEM, "%s: out of memory", path);
-	for (size_t i = 0; i < count; i++) {
-		yajl_val item = array->u.array.values[i];
-
-		if (!YAJL_IS_STRING(item)) {
-			free(vector);
-			return eg_error_set(err, EINVAL, "%s[%zu]: expected a string, got %s", path,
-			                    i, eg_json_type_name(item));
-		}
-		vector[i] = item->u.string;
-	}
-	*ret_vector = vector;
-	*ret_count = count;
-	return 0;
-}
-
 /* A pid is absent or 0 before the runtime has one ("creating"); negative or
  * beyond pid_t is hostile input. */
 int eg_oci_parse_pid(yajl_val node, const char *where, pid_t *ret_pid, struct eg_error *err)

@@ -35,6 +35,18 @@ int eg_read_fd_bounded(int fd, size_t max_bytes, char **ret_buffer, size_t *ret_
 int eg_read_file_bounded(const char *path, size_t max_bytes, char **ret_buffer, size_t *ret_length,
                          struct eg_error *err);
 
+/* The structure of a JSON text without parsing it: strings (and escapes in
+ * them) skipped, brackets counted.  For the bounds checks before yajl, and
+ * for a reader of a stream that must know when one document is complete. */
+struct eg_json_shape {
+	size_t nul_offset;          /* SIZE_MAX: no NUL byte (scanning stops at one) */
+	size_t too_deep_offset;     /* SIZE_MAX: never deeper than EG_JSON_MAX_DEPTH */
+	size_t end_offset;          /* where the first top-level [ or { closes; SIZE_MAX: not yet */
+	bool started;               /* a byte other than white space was seen */
+	bool starts_with_container; /* ... and it was [ or { */
+};
+void eg_json_shape_scan(const char *buffer, size_t length, struct eg_json_shape *ret_shape);
+
 /* Parses buffer[0..length) into a yajl tree.  `what` names the input in
  * errors ("state on stdin", "/run/x/config.json"). */
 int eg_json_parse(const char *what, const char *buffer, size_t length, yajl_val *ret_tree,
@@ -67,6 +79,12 @@ int eg_json_get_object(yajl_val object, const char *where, const char *key, bool
                        yajl_val *ret, struct eg_error *err);
 int eg_json_get_array(yajl_val object, const char *where, const char *key, bool required,
                       yajl_val *ret, struct eg_error *err);
+
+/* An array node's strings as a NULL-terminated vector of pointers into the
+ * tree (only the vector is allocated; array NULL gives an empty vector).
+ * `path` names the array in errors. */
+int eg_json_borrow_strings(yajl_val array, const char *path, size_t max_items,
+                           const char ***ret_vector, size_t *ret_count, struct eg_error *err);
 
 /* An array of strings as a NULL-terminated vector of copies. */
 int eg_json_get_string_array(yajl_val object, const char *where, const char *key, bool required,
