@@ -141,6 +141,7 @@ int eg_container_dir_remove(const char *container_dir)
 	unlinkat(fd, EG_CONTAINER_FILE, 0);
 	unlinkat(fd, EG_MONITOR_PID_FILE, 0);
 	unlinkat(fd, EG_LISTENER_SOCKET_FILE, 0);
+	unlinkat(fd, EG_CONTROL_SOCKET_FILE, 0);
 	if (rmdir(container_dir) < 0)
 		return -errno;
 	return 0;

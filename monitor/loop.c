@@ -66,6 +66,8 @@ int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
 		r = watch_fd(monitor, monitor->timer_fd, MONITOR_SOURCE_TIMER, err);
 	if (r >= 0)
 		r = watch_fd(monitor, monitor->init_pidfd, MONITOR_SOURCE_INIT_EXIT, err);
+	if (r >= 0 && monitor->control_fd >= 0)
+		r = watch_fd(monitor, monitor->control_fd, MONITOR_SOURCE_CONTROL, err);
 	return r;
 }
 
@@ -155,6 +157,9 @@ static void dispatch(struct monitor *monitor, const struct epoll_event *event)
 	case MONITOR_SOURCE_NOTIFY:
 		monitor_notify_on_event(monitor->notify, (uint32_t)(event->data.u64 >> 32),
 		                        event->events);
+		break;
+	case MONITOR_SOURCE_CONTROL:
+		monitor_control_on_event(monitor);
 		break;
 	}
 }

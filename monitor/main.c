@@ -129,6 +129,8 @@ static int set_up(struct monitor *monitor, struct eg_error *err)
 	if (r >= 0)
 		r = monitor_sockets_open(monitor, err);
 	if (r >= 0)
+		monitor_control_open(monitor);
+	if (r >= 0)
 		r = monitor_loop_setup(monitor, err);
 	if (r >= 0)
 		r = write_pid(monitor, err);
@@ -137,9 +139,11 @@ static int set_up(struct monitor *monitor, struct eg_error *err)
 
 /* Listen mode, before "ready": the socket, the process events (subscribed
  * and proven, but not read until the container is known: they queue in the
- * connector's buffer), and monitor.pid, so that a hook that runs for the
- * same container before the runtime connects (runc runs its createRuntime
- * hooks first) finds a live monitor and leaves it alone. */
+ * connector's buffer), the control socket (answered once the loop runs:
+ * until then `status` connects and hears nothing), and monitor.pid, so that
+ * a hook that runs for the same container before the runtime connects (runc
+ * runs its createRuntime hooks first) finds a live monitor and leaves it
+ * alone. */
 static int listen_set_up(struct monitor *monitor, const struct options *options,
                          int *ret_listener_fd, struct eg_error *err)
 {
@@ -151,6 +155,8 @@ static int listen_set_up(struct monitor *monitor, const struct options *options,
 		r = eg_proc_connector_open(NULL, &monitor->connector, err);
 	if (r >= 0)
 		r = eg_proc_connector_probe(monitor->connector, PROBE_TIMEOUT_MS, NULL, NULL, err);
+	if (r >= 0)
+		monitor_control_open(monitor);
 	if (r >= 0)
 		r = write_pid(monitor, err);
 	return r;
@@ -239,6 +245,7 @@ static void tear_down(struct monitor *monitor)
 	eg_close_fd(&monitor->timer_fd);
 	eg_close_fd(&monitor->init_pidfd);
 	eg_close_fd(&monitor->alerts_fd);
+	eg_close_fd(&monitor->control_fd);
 }
 
 static int parse_arguments(int argc, char **argv, struct monitor *monitor, struct options *options)
@@ -314,6 +321,8 @@ int main(int argc, char **argv)
 	    .timer_fd = -1,
 	    .init_pidfd = -1,
 	    .alerts_fd = -1,
+	    .control_fd = -1,
+	    .started_ns = monitor_now_ns(),
 	};
 	struct options options = {.ready_fd = -1, .listen_timeout_ms = LISTEN_TIMEOUT_MS};
 	struct eg_error err = {0};
@@ -325,6 +334,7 @@ int main(int argc, char **argv)
 		             "--container-dir /ABSOLUTE/DIR [--ready-fd N]");
 		return 2;
 	}
+	monitor.listen_mode = options.listen_path != NULL;
 	if (options.listen_path) {
 		r = listen_start(&monitor, &options, &err);
 	} else {

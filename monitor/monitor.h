@@ -13,6 +13,7 @@
  *   sockets.c      sock_diag dumps -> connection attempts -> decisions
  *   notify*.c      seccomp notifications -> decisions -> answers (notify.h)
  *   alerting.c     decisions -> rate-limited alert records
+ *   control.c      control.sock: the live state for `entryguard status`
  * and the helpers they use: listener.c (the runtime's socket), socket_call.c,
  * target.c, message.c, emulate.c, proc_connector.c, procfs.c, sockdiag.c,
  * socket_owner.c.
@@ -48,6 +49,7 @@ enum monitor_source {
 	MONITOR_SOURCE_TIMER,
 	MONITOR_SOURCE_INIT_EXIT,
 	MONITOR_SOURCE_NOTIFY,
+	MONITOR_SOURCE_CONTROL,
 };
 
 struct eg_rate_limit {
@@ -74,6 +76,7 @@ struct monitor {
 	int timer_fd;
 	int init_pidfd;
 	int alerts_fd;
+	int control_fd; /* -1: no control socket (it is optional) */
 
 	bool dumping; /* the dump timer is armed */
 	bool any_window_opened;
@@ -83,6 +86,8 @@ struct monitor {
 	bool windows_changed;
 	uint64_t first_exec_ns; /* 0: no exec seen yet */
 	bool exiting;
+	bool listen_mode;    /* started by entryguard-runtime (--listen) */
+	uint64_t started_ns; /* CLOCK_MONOTONIC, for the uptime */
 	struct eg_rate_limit rate_limit;
 	uint64_t alerts_written;
 	uint64_t nanoseconds_per_tick; /* of /proc/PID/stat's start time */
@@ -119,6 +124,13 @@ void monitor_sockets_mark_judged(struct monitor *monitor, uint64_t cookie);
 void monitor_alert(struct monitor *monitor, const struct eg_decision *decision,
                    const struct eg_attempt *attempt, enum eg_action action, const char *source);
 bool eg_rate_limit_allow(struct eg_rate_limit *limit, uint64_t now_ns);
+
+/* control.c */
+/* Binds <container dir>/control.sock; on failure the monitor goes on without
+ * it (a warning is logged): the watch matters more than its status. */
+void monitor_control_open(struct monitor *monitor);
+/* Answers the connections waiting (a few per wakeup), one message each. */
+void monitor_control_on_event(struct monitor *monitor);
 
 /* loop.c */
 /* Blocks the signals the monitor handles and makes the signalfd (listen

@@ -8,6 +8,7 @@
  *   <run>/<container id>/monitor.pid      "PID START_TIME\n" of the monitor
  *   <run>/<container id>/seccomp.sock     the monitor's seccomp listener
  *                                         (only when entryguard-runtime started it)
+ *   <run>/<container id>/control.sock     the monitor's live state (control.h)
  *
  * <run> is $ENTRYGUARD_RUN_DIR when set (tests, private installs), else
  * $XDG_RUNTIME_DIR/entryguard for a rootless caller, else /run/entryguard.
@@ -27,6 +28,8 @@
 /* The socket a monitor started by entryguard-runtime listens on for the
  * runtime's seccomp fd (linux.seccomp.listenerPath). */
 #define EG_LISTENER_SOCKET_FILE "seccomp.sock"
+/* The monitor's control socket: `entryguard status` reads its live state. */
+#define EG_CONTROL_SOCKET_FILE  "control.sock"
 /* A monitor's comm as the kernel keeps it: the first 15 bytes (TASK_COMM_LEN
  * is 16 with the NUL) of "entryguard-monitor". */
 #define EG_MONITOR_COMM         "entryguard-moni"
@@ -59,7 +62,8 @@ int eg_container_dir_create(const char *run_dir, const char *id, char **ret_path
 int eg_container_dir_claim(const char *run_dir, const char *id, char **ret_path, bool *ret_watched,
                            struct eg_error *err);
 
-/* Removes <dir>/container.json, monitor.pid, seccomp.sock and <dir> itself. */
+/* Removes <dir>/container.json, monitor.pid, seccomp.sock, control.sock and
+ * <dir> itself. */
 int eg_container_dir_remove(const char *container_dir);
 
 /* Writes data to <dir>/<name> atomically (temporary file, fsync-less rename:

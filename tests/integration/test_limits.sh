@@ -10,6 +10,9 @@
 #    monitor's RSS, read while the burst runs, stays under 16 MiB;
 #  - status: `entryguard status` shows a running container's name, image,
 #    runtime and live monitor, and no longer lists it once it exited;
+#    `entryguard status --json` reports the monitor's live state from its
+#    control socket: its pid, tracked >= 1, alerts written = the alerts in
+#    the file (the container's child makes one attempt);
 #  - window: with monitor.lifetime "window" (window_ms 1000) the monitor
 #    exits by itself while the container keeps running (entrypoint.sh, and
 #    an entrypoint of another name: after window_ms from the first exec);
@@ -231,7 +234,7 @@ it_diag "burst: monitor VmRSS max $rss_max kB, VmHWM $hwm_max kB over $samples s
 # ---- 2. entryguard status ---------------------------------------------------------
 # lim_status: `entryguard status` for this run dir.
 lim_status() { ENTRYGUARD_RUN_DIR=$IT_RUN_DIR "$IT_CLI" status 2>&1; }
-it_start default status none child /bin/sleep 4 ||
+it_start default status sink window 4 ||
 	it_bail "status: container did not start: $(cat "$IT_DIR/logs/status.start")"
 status_cid=${IT_CID[status]}
 status_init=$(it_init_pid status)
@@ -249,6 +252,46 @@ $status_out
 monitor ${status_monitor:-?} alive: $(lim_monitor_alive "$status_monitor" && echo yes || echo no)"
 fi
 it_diag "status: an idle monitor's VmRSS: $(lim_kb "$status_monitor" VmRSS) kB"
+# The live state, polled (the alert is written a few ms after the attempt):
+# "STATE PID TRACKED ALERTS WATCHERS ID" of the container's --json line.
+lim_live() {
+	ENTRYGUARD_RUN_DIR=$IT_RUN_DIR "$IT_CLI" status --json 2>>"$IT_DIR/logs/status.err" |
+		tee "$IT_DIR/logs/status.json" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    row = json.loads(line)
+    if row["container"]["id"] == sys.argv[1]:
+        live = row["monitor"] or {}
+        print(row["monitor_state"], row["monitor_pid"], live.get("tracked", -1),
+              live.get("alerts_written", -1), ",".join(live.get("watchers", [])) or "-",
+              live.get("container_id", "-"))
+' "$status_cid" 2>>"$IT_DIR/logs/status.err"
+}
+deadline=$(($(it_now_ms) + 3000))
+live_ok=
+while :; do
+	seen=$(it_count default status)
+	read -r l_state l_pid l_tracked l_alerts l_watchers l_id < <(lim_live)
+	t_alerts=$(lim_status | awk -v id="${status_cid:0:12}" '$1 == id { print $9 }')
+	if [ "${l_state:-}" = running ] && [ "${l_pid:-}" = "$status_monitor" ] &&
+		[ "${l_id:-}" = "$status_cid" ] && [ "${l_tracked:--1}" -ge 1 ] && [ "$seen" -ge 1 ] &&
+		[ "${l_alerts:--1}" = "$seen" ] && [ "$t_alerts" = "$seen" ] &&
+		[ "$(it_count default status)" = "$seen" ]; then
+		live_ok=1
+		break
+	fi
+	[ "$(it_now_ms)" -lt "$deadline" ] || break
+	sleep 0.1
+done
+if [ -n "$live_ok" ]; then
+	it_ok "status --json: the monitor's live state: pid $l_pid, $l_tracked tracked, $l_alerts alert(s) written = $seen in the file (the table's ALERTS too), watchers $l_watchers"
+else
+	it_not_ok "status --json: the running monitor ($status_monitor) reports tracked >= 1 and alerts written = the alerts in the file (>= 1)" \
+		"last: state ${l_state:-?} pid ${l_pid:-?} tracked ${l_tracked:-?} alerts ${l_alerts:-?} (table ${t_alerts:-?}) watchers ${l_watchers:-?}; $seen alert(s) in the file
+status --json said: $(cat "$IT_DIR/logs/status.json")
+stderr: $(tail -n 5 "$IT_DIR/logs/status.err" 2>/dev/null)
+$(it_show default status)"
+fi
 it_wait status 30 || it_not_ok "status: container exits within 30 s"
 exited=$(it_now_ms)
 deadline=$((exited + 5000))
