@@ -8,6 +8,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "entryguard/json.h"
+#include "entryguard/json_write.h"
 #include "entryguard/rundir.h"
 
 void eg_container_free(struct eg_container *container)
@@ -26,68 +27,36 @@ void eg_container_free(struct eg_container *container)
 	free(container);
 }
 
-static void gen_string(yajl_gen gen, const char *key, const char *value)
-{
-	yajl_gen_string(gen, (const unsigned char *)key, strlen(key));
-	if (value)
-		yajl_gen_string(gen, (const unsigned char *)value, strlen(value));
-	else
-		yajl_gen_null(gen);
-}
-
-static void gen_integer(yajl_gen gen, const char *key, long long value)
-{
-	yajl_gen_string(gen, (const unsigned char *)key, strlen(key));
-	yajl_gen_integer(gen, value);
-}
-
-static void free_gen(yajl_gen *gen)
-{
-	if (*gen)
-		yajl_gen_free(*gen);
-}
-
 int eg_container_to_json(const struct eg_container *container, char **ret_text, size_t *ret_length,
                          struct eg_error *err)
 {
-	_cleanup_(free_gen) yajl_gen gen = yajl_gen_alloc(NULL);
-	const unsigned char *buffer;
-	size_t length;
-	char *text;
+	_cleanup_gen_ yajl_gen gen = yajl_gen_alloc(NULL);
 
 	if (!gen)
 		return eg_error_set(err, ENOMEM, "out of memory");
 	yajl_gen_config(gen, yajl_gen_validate_utf8, 1);
 	yajl_gen_map_open(gen);
-	gen_string(gen, "id", container->id);
-	gen_string(gen, "name", container->name);
-	gen_string(gen, "image", container->image);
-	gen_string(gen, "runtime", container->runtime);
-	gen_string(gen, "bundle", container->bundle);
-	gen_integer(gen, "init_pid", container->init_pid);
-	gen_integer(gen, "init_start_time", (long long)container->init_start_time);
-	gen_string(gen, "netns_path", container->netns_path);
-	yajl_gen_string(gen, (const unsigned char *)"args", 4);
+	eg_gen_string_member(gen, "id", container->id);
+	eg_gen_string_member(gen, "name", container->name);
+	eg_gen_string_member(gen, "image", container->image);
+	eg_gen_string_member(gen, "runtime", container->runtime);
+	eg_gen_string_member(gen, "bundle", container->bundle);
+	eg_gen_integer_member(gen, "init_pid", container->init_pid);
+	eg_gen_integer_member(gen, "init_start_time", (long long)container->init_start_time);
+	eg_gen_string_member(gen, "netns_path", container->netns_path);
+	eg_gen_key(gen, "args");
 	yajl_gen_array_open(gen);
 	for (char **arg = container->args; arg && *arg; arg++)
 		yajl_gen_string(gen, (const unsigned char *)*arg, strlen(*arg));
 	yajl_gen_array_close(gen);
-	gen_string(gen, "mode", eg_mode_name(container->mode));
-	gen_string(gen, "config_path", container->config_path);
-	gen_string(gen, "alerts_path", container->alerts_path);
-	gen_integer(gen, "hook_time_us", container->hook_time_us);
+	eg_gen_string_member(gen, "mode", eg_mode_name(container->mode));
+	eg_gen_string_member(gen, "config_path", container->config_path);
+	eg_gen_string_member(gen, "alerts_path", container->alerts_path);
+	eg_gen_integer_member(gen, "hook_time_us", container->hook_time_us);
 	if (yajl_gen_map_close(gen) != yajl_gen_status_ok)
 		return eg_error_set(err, EINVAL, "container metadata: not valid UTF-8");
-	yajl_gen_get_buf(gen, &buffer, &length);
-	text = malloc(length + 2);
-	if (!text)
-		return eg_error_set(err, ENOMEM, "out of memory");
-	memcpy(text, buffer, length);
-	text[length++] = '\n';
-	text[length] = '\0';
-	*ret_text = text;
-	*ret_length = length;
-	return 0;
+	return eg_gen_finish(gen, "container metadata", EG_JSON_MAX_BYTES, true, ret_text,
+	                     ret_length, err);
 }
 
 /* Copies an optional string member; a JSON null is NULL. */

@@ -16,6 +16,7 @@
 
 #include "entryguard/cleanup.h"
 #include "entryguard/json.h"
+#include "entryguard/json_write.h"
 #include "entryguard/rundir.h"
 
 static const struct {
@@ -35,43 +36,16 @@ void eg_control_status_clear(struct eg_control_status *status)
 	memset(status, 0, sizeof(*status));
 }
 
-static void gen_key(yajl_gen gen, const char *key)
-{
-	yajl_gen_string(gen, (const unsigned char *)key, strlen(key));
-}
-
-static void gen_string(yajl_gen gen, const char *key, const char *value)
-{
-	gen_key(gen, key);
-	yajl_gen_string(gen, (const unsigned char *)value, strlen(value));
-}
-
+/* Counters as yajl reads them back: they never get near INT64_MAX. */
 static void gen_count(yajl_gen gen, const char *key, uint64_t value)
 {
-	gen_key(gen, key);
-	/* JSON integers as yajl reads them back: counters never get near. */
-	yajl_gen_integer(gen, value > INT64_MAX ? INT64_MAX : (long long)value);
-}
-
-static void gen_bool(yajl_gen gen, const char *key, bool value)
-{
-	gen_key(gen, key);
-	yajl_gen_bool(gen, value);
-}
-
-static void free_gen(yajl_gen *gen)
-{
-	if (*gen)
-		yajl_gen_free(*gen);
+	eg_gen_integer_member(gen, key, value > INT64_MAX ? INT64_MAX : (long long)value);
 }
 
 int eg_control_status_to_json(const struct eg_control_status *status, char **ret_text,
                               size_t *ret_length, struct eg_error *err)
 {
-	_cleanup_(free_gen) yajl_gen gen = yajl_gen_alloc(NULL);
-	const unsigned char *buffer;
-	size_t length;
-	char *text;
+	_cleanup_gen_ yajl_gen gen = yajl_gen_alloc(NULL);
 
 	if (!gen)
 		return eg_error_set(err, ENOMEM, "out of memory");
@@ -79,10 +53,10 @@ int eg_control_status_to_json(const struct eg_control_status *status, char **ret
 	yajl_gen_map_open(gen);
 	gen_count(gen, "version", EG_CONTROL_VERSION);
 	gen_count(gen, "pid", (uint64_t)status->pid);
-	gen_string(gen, "container_id", status->container_id ? status->container_id : "");
-	gen_string(gen, "mode", eg_mode_name(status->mode));
-	gen_string(gen, "monitor_mode", status->listen_mode ? "listen" : "hook");
-	gen_key(gen, "watchers");
+	eg_gen_string_member(gen, "container_id", status->container_id ? status->container_id : "");
+	eg_gen_string_member(gen, "mode", eg_mode_name(status->mode));
+	eg_gen_string_member(gen, "monitor_mode", status->listen_mode ? "listen" : "hook");
+	eg_gen_key(gen, "watchers");
 	yajl_gen_array_open(gen);
 	for (size_t i = 0; i < sizeof(watcher_names) / sizeof(watcher_names[0]); i++)
 		if (status->watchers & watcher_names[i].bit)
@@ -91,7 +65,7 @@ int eg_control_status_to_json(const struct eg_control_status *status, char **ret
 	yajl_gen_array_close(gen);
 	gen_count(gen, "tracked", status->tracked);
 	gen_count(gen, "capacity", status->capacity);
-	gen_bool(gen, "window_open", status->window_open);
+	eg_gen_bool_member(gen, "window_open", status->window_open);
 	gen_count(gen, "window_remaining_ms", status->window_remaining_ms);
 	gen_count(gen, "alerts_written", status->alerts_written);
 	gen_count(gen, "alerts_suppressed_unreported", status->alerts_suppressed_unreported);
@@ -101,18 +75,8 @@ int eg_control_status_to_json(const struct eg_control_status *status, char **ret
 	gen_count(gen, "uptime_ms", status->uptime_ms);
 	if (yajl_gen_map_close(gen) != yajl_gen_status_ok)
 		return eg_error_set(err, EINVAL, "status message: the container id is not UTF-8");
-	yajl_gen_get_buf(gen, &buffer, &length);
-	if (length > EG_CONTROL_MESSAGE_MAX)
-		return eg_error_set(err, EMSGSIZE, "status message: %zu bytes, more than %d",
-		                    length, EG_CONTROL_MESSAGE_MAX);
-	text = malloc(length + 1);
-	if (!text)
-		return eg_error_set(err, ENOMEM, "out of memory");
-	memcpy(text, buffer, length);
-	text[length] = '\0';
-	*ret_text = text;
-	*ret_length = length;
-	return 0;
+	return eg_gen_finish(gen, "status message", EG_CONTROL_MESSAGE_MAX, false, ret_text,
+	                     ret_length, err);
 }
 
 /* A required non-negative integer of at most max. */

@@ -415,3 +415,54 @@ int eg_json_object_check_duplicates(yajl_val object, const char *where, struct e
 				    eg_quote(object->u.object.keys[i], 48, shown, sizeof(shown)));
 	return 0;
 }
+
+void eg_gen_key(yajl_gen gen, const char *key)
+{
+	yajl_gen_string(gen, (const unsigned char *)key, strlen(key));
+}
+
+void eg_gen_string_member(yajl_gen gen, const char *key, const char *value)
+{
+	eg_gen_key(gen, key);
+	if (value)
+		yajl_gen_string(gen, (const unsigned char *)value, strlen(value));
+	else
+		yajl_gen_null(gen);
+}
+
+void eg_gen_integer_member(yajl_gen gen, const char *key, long long value)
+{
+	eg_gen_key(gen, key);
+	yajl_gen_integer(gen, value);
+}
+
+void eg_gen_bool_member(yajl_gen gen, const char *key, bool value)
+{
+	eg_gen_key(gen, key);
+	yajl_gen_bool(gen, value);
+}
+
+int eg_gen_finish(yajl_gen gen, const char *what, size_t max_bytes, bool newline, char **ret_text,
+                  size_t *ret_length, struct eg_error *err)
+{
+	const unsigned char *buffer;
+	size_t length;
+	char *text;
+
+	if (yajl_gen_get_buf(gen, &buffer, &length) != yajl_gen_status_ok)
+		return eg_error_set(err, EINVAL, "%s: could not be written (text not UTF-8?)",
+		                    what);
+	if (length > max_bytes)
+		return eg_error_set(err, EMSGSIZE, "%s: %zu bytes, more than %zu", what, length,
+		                    max_bytes);
+	text = malloc(length + 2);
+	if (!text)
+		return eg_error_set(err, ENOMEM, "out of memory");
+	memcpy(text, buffer, length);
+	if (newline)
+		text[length++] = '\n';
+	text[length] = '\0';
+	*ret_text = text;
+	*ret_length = length;
+	return 0;
+}

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "entryguard/error.h"
@@ -62,5 +63,23 @@ int eg_json_object_check_duplicates(yajl_val object, const char *where, struct e
  * such a string over cut at the NUL, so a tree that held one could not be
  * written back faithfully. */
 bool eg_json_text_has_nul_escape(const char *text, size_t length);
+
+/* Building a flat document with yajl_gen, for our own files and messages:
+ * members by key (a NULL string is written as null), and the finished text
+ * copied out NUL-terminated (with '\n' when newline), refused above max_bytes.
+ * Callers check the status of the closing yajl_gen_map_close(): a document
+ * left unbalanced by an earlier failure fails there. */
+void eg_gen_key(yajl_gen gen, const char *key);
+void eg_gen_string_member(yajl_gen gen, const char *key, const char *value);
+void eg_gen_integer_member(yajl_gen gen, const char *key, long long value);
+void eg_gen_bool_member(yajl_gen gen, const char *key, bool value);
+int eg_gen_finish(yajl_gen gen, const char *what, size_t max_bytes, bool newline, char **ret_text,
+                  size_t *ret_length, struct eg_error *err);
+static inline void eg_gen_freep(yajl_gen *gen)
+{
+	if (*gen)
+		yajl_gen_free(*gen);
+}
+#define _cleanup_gen_ _cleanup_(eg_gen_freep)
 
 #endif
