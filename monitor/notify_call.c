@@ -323,7 +323,7 @@ static void send_vector_call(struct call *call)
 		struct eg_attempt attempt;
 		struct eg_address destination;
 		uint16_t port = 0;
-		bool match;
+		bool has_destination, match;
 
 		error = eg_message_read_msghdr(&call->target, entry, call->call.compat,
 		                               with_payload, message);
@@ -332,10 +332,12 @@ static void send_vector_call(struct call *call)
 			break;
 		}
 		message->length_address = entry + eg_mmsghdr_length_offset(call->call.compat);
-		match = judge(call,
-		              send_destination(call, message, &destination, &port) ? &destination
-		                                                                   : NULL,
-		              port, &decision, &attempt);
+		/* Two statements: the order in which a call's arguments are
+		 * evaluated is unspecified, and port must be read after
+		 * send_destination() has filled it in. */
+		has_destination = send_destination(call, message, &destination, &port);
+		match =
+		    judge(call, has_destination ? &destination : NULL, port, &decision, &attempt);
 		if (match && call->mode >= EG_MODE_BLOCK && count > 0 &&
 		    call->mode != EG_MODE_KILL) {
 			eg_message_clear(message);

@@ -183,6 +183,8 @@ static void test_udp_public_denied(void **state)
 	assert_int_equal(harness.shared->values[4], -EPERM);
 	assert_int_equal(harness.shared->values[5], -EPERM);
 	assert_int_equal(alerts_count(&harness, "blocked", DNS_V4), 5);
+	/* Every one names the port, sendmmsg's included. */
+	assert_int_equal(alerts_count_port(&harness, "blocked", DNS_V4, 53), 5);
 	assert_int_equal(alerts_count(&harness, "blocked", PUBLIC_V6), 1);
 	harness_stop(&harness);
 }

@@ -378,7 +378,21 @@ static bool member_is(yajl_val object, const char *group, const char *key, const
 	return text && !strcmp(text, value);
 }
 
+static bool member_integer_is(yajl_val tree, const char *object, const char *key, long long value)
+{
+	const char *path[] = {object, key, NULL};
+	yajl_val member = yajl_tree_get(tree, path, yajl_t_number);
+
+	return member && YAJL_IS_INTEGER(member) && YAJL_GET_INTEGER(member) == value;
+}
+
 size_t alerts_count(const struct harness *harness, const char *action, const char *ip)
+{
+	return alerts_count_port(harness, action, ip, -1);
+}
+
+size_t alerts_count_port(const struct harness *harness, const char *action, const char *ip,
+                         int port)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t length, count = 0;
@@ -393,7 +407,8 @@ size_t alerts_count(const struct harness *harness, const char *action, const cha
 			fail_msg("an alert line is not JSON: %s", line);
 		if (member_is(tree, "entryguard", "source", "seccomp") &&
 		    member_is(tree, "entryguard", "action", action) &&
-		    member_is(tree, "destination", "ip", ip))
+		    member_is(tree, "destination", "ip", ip) &&
+		    (port < 0 || member_integer_is(tree, "destination", "port", port)))
 			count++;
 		yajl_tree_free(tree);
 	}

@@ -80,6 +80,9 @@ void harness_stats(const struct harness *harness, struct monitor_notify_stats *r
 /* Alerts in the file with that entryguard.action (NULL: any) and
  * destination.ip (NULL: any), and source "seccomp". */
 size_t alerts_count(const struct harness *harness, const char *action, const char *ip);
+/* The same, counting only alerts whose destination.port is port. */
+size_t alerts_count_port(const struct harness *harness, const char *action, const char *ip,
+                         int port);
 
 /* In the target: a socket proven to be in the namespace it joined, and
  * sockaddr helpers. */
