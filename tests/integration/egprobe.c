@@ -11,6 +11,34 @@
  *                                           sock_diag dump can see it
  *   egprobe udp ADDR PORT [HOLD_MS]         connect() + send() of one byte
  *   egprobe udp-sendto ADDR PORT [HOLD_MS]  sendto() on an unconnected socket
+ *   egprobe udp-sendmsg ADDR PORT [HOLD_MS] sendmsg() with msg_name, unconnected
+ *   egprobe udp-sendmmsg ADDR PORT [HOLD_MS] sendmmsg() of one message with
+ *                                           msg_name, unconnected
+ *   egprobe sc-tcp|sc-udp|sc-udp-sendto|sc-udp-sendmsg|sc-udp-sendmmsg ...
+ *                                           the same through socketcall(2)
+ *                                           (the 32-bit build only)
+ *   egprobe sys-tcp|sys-udp-sendto ...      the same through the direct
+ *                                           syscall (connect(2), sendto(2))
+ *   egprobe loopback [libc|sc]              allowed calls work: a listener and
+ *                                           a receiver on 127.0.0.1 in this
+ *                                           process; a blocking and a
+ *                                           non-blocking connect() with data
+ *                                           both ways, UDP sendto(), sendmsg()
+ *                                           (two iovecs), sendmmsg() (two
+ *                                           messages) with their payloads
+ *                                           received; exit 1 when any failed
+ *   egprobe race COUNT MAX_MS [ADDR]        the time-of-check/time-of-use race:
+ *                                           a thread flips a sockaddr_in between
+ *                                           127.0.0.1 and ADDR (default 1.1.1.1)
+ *                                           at a listener's port while this
+ *                                           thread connect()s with it, COUNT
+ *                                           times or for MAX_MS; every call let
+ *                                           through must complete to 127.0.0.1
+ *                                           within 300 ms; exit 3 when one went
+ *                                           elsewhere (in the sinkhole a connect
+ *                                           to ADDR never completes)
+ *   egprobe storm MS                        blocking connect()s to a loopback
+ *                                           listener for MS ms: connects/s
  *   egprobe burst N ADDR PORT [HOLD_MS]     N non-blocking TCP connect()s at
  *                                           once, to PORT, PORT+1, ...,
  *                                           PORT+N-1; keeps them all HOLD_MS
@@ -25,8 +53,13 @@
  *
  * ADDR is an IPv4 or IPv6 literal; an IPv6 one may carry "%IFNAME".
  * Connection attempts always exit 0 once the syscall was made (refused,
- * unreachable and pending all count as attempts) and say what happened on
- * stderr; they exit 2 when the socket could not even be made.
+ * unreachable, denied and pending all count as attempts) and say what
+ * happened on stderr, an error with its errno name ("Operation not permitted
+ * [EPERM]"); they exit 2 when the socket could not even be made.  Each
+ * prints "attempt at <us>" (CLOCK_REALTIME) just before the syscall.
+ *
+ * The same source builds as a 32-bit (i386) static program (gcc -m32
+ * -static), whose sc-* commands use socketcall(2) as old 32-bit programs do.
  *
  * Run as "entryguard-monitor --container-dir DIR --ready-fd FD" (the hook's
  * command line, when the hook's ENTRYGUARD_MONITOR points here) it is a fake
@@ -36,6 +69,9 @@
  * writes what it inherited to REPORT_FILE: its pid, its session, whether it
  * leads it, its open fds.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* struct mmsghdr, accept4; also built without the project's flags */
+#endif
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -44,11 +80,15 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +172,16 @@ enum attempt {
 	ATTEMPT_TCP,
 	ATTEMPT_UDP_CONNECT,
 	ATTEMPT_UDP_SENDTO,
+	ATTEMPT_UDP_SENDMSG,
+	ATTEMPT_UDP_SENDMMSG,
+};
+
+/* How a call reaches the kernel: glibc's wrapper, socketcall(2) (i386), or
+ * the direct syscall. */
+enum route {
+	ROUTE_LIBC,
+	ROUTE_SOCKETCALL,
+	ROUTE_DIRECT,
 };
 
 static const char *attempt_name(enum attempt attempt)
@@ -143,14 +193,185 @@ static const char *attempt_name(enum attempt attempt)
 		return "udp";
 	case ATTEMPT_UDP_SENDTO:
 		return "udp-sendto";
+	case ATTEMPT_UDP_SENDMSG:
+		return "udp-sendmsg";
+	case ATTEMPT_UDP_SENDMMSG:
+		return "udp-sendmmsg";
 	}
 	return "?";
+}
+
+static const char *route_prefix(enum route route)
+{
+	return route == ROUTE_SOCKETCALL ? "sc-" : route == ROUTE_DIRECT ? "sys-" : "";
+}
+
+static const char *errno_name(int error)
+{
+	switch (error) {
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	case ENOSYS:
+		return "ENOSYS";
+	case EINPROGRESS:
+		return "EINPROGRESS";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EAGAIN:
+		return "EAGAIN";
+	case EINVAL:
+		return "EINVAL";
+	case EFAULT:
+		return "EFAULT";
+	case EBADF:
+		return "EBADF";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EINTR:
+		return "EINTR";
+	}
+	return "E?";
+}
+
+/* "Operation not permitted [EPERM]" */
+static const char *describe_errno(int error)
+{
+	static char text[160];
+
+	snprintf(text, sizeof(text), "%s [%s]", strerror(error), errno_name(error));
+	return text;
+}
+
+/* The four calls, by route.  On x86_64 there is no socketcall(2). */
+#if defined(__i386__)
+static long socketcall_call(int call, unsigned long *args)
+{
+	return syscall(SYS_socketcall, call, args);
+}
+#endif
+
+static int route_unsupported(enum route route)
+{
+#if defined(__i386__)
+	(void)route;
+	return 0;
+#else
+	if (route != ROUTE_SOCKETCALL)
+		return 0;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static int call_connect(enum route route, int fd, const struct sockaddr *address, socklen_t length)
+{
+	if (route_unsupported(route))
+		return -1;
+	switch (route) {
+	case ROUTE_SOCKETCALL: {
+#if defined(__i386__)
+		unsigned long args[3] = {(unsigned long)fd, (unsigned long)address, length};
+
+		return (int)socketcall_call(1 + 2 /* SYS_CONNECT */, args);
+#else
+		break;
+#endif
+	}
+	case ROUTE_DIRECT:
+		return (int)syscall(__NR_connect, fd, address, length);
+	case ROUTE_LIBC:
+		break;
+	}
+	return connect(fd, address, length);
+}
+
+static ssize_t call_sendto(enum route route, int fd, const void *data, size_t size, int flags,
+                           const struct sockaddr *address, socklen_t length)
+{
+	if (route_unsupported(route))
+		return -1;
+	switch (route) {
+	case ROUTE_SOCKETCALL: {
+#if defined(__i386__)
+		unsigned long args[6] = {(unsigned long)fd,    (unsigned long)data,    size,
+		                         (unsigned long)flags, (unsigned long)address, length};
+
+		return socketcall_call(11 /* SYS_SENDTO */, args);
+#else
+		break;
+#endif
+	}
+	case ROUTE_DIRECT:
+		return syscall(__NR_sendto, fd, data, size, flags, address, length);
+	case ROUTE_LIBC:
+		break;
+	}
+	return sendto(fd, data, size, flags, address, length);
+}
+
+static ssize_t call_sendmsg(enum route route, int fd, const struct msghdr *header, int flags)
+{
+	if (route_unsupported(route))
+		return -1;
+	switch (route) {
+	case ROUTE_SOCKETCALL: {
+#if defined(__i386__)
+		unsigned long args[3] = {(unsigned long)fd, (unsigned long)header,
+		                         (unsigned long)flags};
+
+		return socketcall_call(16 /* SYS_SENDMSG */, args);
+#else
+		break;
+#endif
+	}
+	case ROUTE_DIRECT:
+		return syscall(__NR_sendmsg, fd, header, flags);
+	case ROUTE_LIBC:
+		break;
+	}
+	return sendmsg(fd, header, flags);
+}
+
+static int call_sendmmsg(enum route route, int fd, struct mmsghdr *messages, unsigned count,
+                         int flags)
+{
+	if (route_unsupported(route))
+		return -1;
+	switch (route) {
+	case ROUTE_SOCKETCALL: {
+#if defined(__i386__)
+		unsigned long args[4] = {(unsigned long)fd, (unsigned long)messages, count,
+		                         (unsigned long)flags};
+
+		return (int)socketcall_call(20 /* SYS_SENDMMSG */, args);
+#else
+		break;
+#endif
+	}
+	case ROUTE_DIRECT:
+		return (int)syscall(__NR_sendmmsg, fd, messages, count, flags);
+	case ROUTE_LIBC:
+		break;
+	}
+	return sendmmsg(fd, messages, count, flags);
 }
 
 /* Polls a pending TCP connect until it resolves or the deadline passes. */
 static const char *tcp_outcome(int fd, int64_t deadline)
 {
-	static char outcome[128];
+	static char outcome[160];
 	struct pollfd poll_fd = {.fd = fd, .events = POLLOUT};
 	int64_t left = deadline - monotonic_ms();
 	int error = 0;
@@ -159,14 +380,23 @@ static const char *tcp_outcome(int fd, int64_t deadline)
 	if (left < 0)
 		left = 0;
 	if (poll(&poll_fd, 1, (int)left) <= 0)
-		return "still pending";
+		return "still pending [EINPROGRESS]";
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
 		error = errno;
-	snprintf(outcome, sizeof(outcome), "%s", error ? strerror(error) : "connected");
+	snprintf(outcome, sizeof(outcome), "%s", error ? describe_errno(error) : "connected");
 	return outcome;
 }
 
-static int attempt_main(enum attempt attempt, int argc, char **argv)
+static void print_attempt_time(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	fprintf(stderr, "egprobe[%d]: attempt at %lld us\n", (int)getpid(),
+	        (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+}
+
+static int attempt_main(enum attempt attempt, enum route route, int argc, char **argv)
 {
 	struct sockaddr_storage address;
 	socklen_t length;
@@ -174,9 +404,14 @@ static int attempt_main(enum attempt attempt, int argc, char **argv)
 	int64_t deadline;
 	int fd, r;
 	const char *outcome;
+	char payload[] = "x";
+	struct iovec vector = {.iov_base = payload, .iov_len = 1};
+	struct msghdr header = {.msg_iov = &vector, .msg_iovlen = 1};
+	struct mmsghdr messages[1];
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: egprobe %s ADDR PORT [HOLD_MS]\n", attempt_name(attempt));
+		fprintf(stderr, "usage: egprobe %s%s ADDR PORT [HOLD_MS]\n", route_prefix(route),
+		        attempt_name(attempt));
 		return 2;
 	}
 	length = parse_address(argv[0], argv[1], &address);
@@ -190,38 +425,365 @@ static int attempt_main(enum attempt attempt, int argc, char **argv)
 	    address.ss_family,
 	    (attempt == ATTEMPT_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		fprintf(stderr, "egprobe: socket: %s\n", strerror(errno));
+		fprintf(stderr, "egprobe: socket: %s\n", describe_errno(errno));
 		return 2;
 	}
+	header.msg_name = &address;
+	header.msg_namelen = length;
+	memset(messages, 0, sizeof(messages));
+	messages[0].msg_hdr = header;
 	/* The attempt's wall-clock time, for measuring attempt-to-alert delay
 	 * against the alert's @timestamp. */
-	{
-		struct timespec now;
-		clock_gettime(CLOCK_REALTIME, &now);
-		fprintf(stderr, "egprobe[%d]: attempt at %lld us\n", (int)getpid(),
-		        (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
-	}
-	if (attempt == ATTEMPT_UDP_SENDTO) {
-		r = (int)sendto(fd, "x", 1, 0, (struct sockaddr *)&address, length);
-		outcome = r < 0 ? strerror(errno) : "sent";
-	} else {
-		r = connect(fd, (struct sockaddr *)&address, length);
+	print_attempt_time();
+	switch (attempt) {
+	case ATTEMPT_UDP_SENDTO:
+		r = (int)call_sendto(route, fd, payload, 1, 0, (struct sockaddr *)&address, length);
+		outcome = r < 0 ? describe_errno(errno) : "sent";
+		break;
+	case ATTEMPT_UDP_SENDMSG:
+		r = (int)call_sendmsg(route, fd, &header, 0);
+		outcome = r < 0 ? describe_errno(errno) : "sent";
+		break;
+	case ATTEMPT_UDP_SENDMMSG:
+		r = call_sendmmsg(route, fd, messages, 1, 0);
+		outcome = r < 0 ? describe_errno(errno) : r == 1 ? "sent" : "sent none";
+		break;
+	case ATTEMPT_TCP:
+	case ATTEMPT_UDP_CONNECT:
+	default:
+		r = call_connect(route, fd, (struct sockaddr *)&address, length);
 		if (r < 0 && errno == EINPROGRESS)
 			outcome = tcp_outcome(fd, deadline);
 		else if (r < 0)
-			outcome = strerror(errno);
+			outcome = describe_errno(errno);
 		else if (attempt == ATTEMPT_UDP_CONNECT)
-			outcome = send(fd, "x", 1, 0) < 0 ? strerror(errno) : "sent";
+			outcome = send(fd, "x", 1, 0) < 0 ? describe_errno(errno) : "sent";
 		else
 			outcome = "connected";
+		break;
 	}
-	fprintf(stderr, "egprobe[%d]: %s %s port %s: %s\n", (int)getpid(), attempt_name(attempt),
-	        argv[0], argv[1], outcome);
+	fprintf(stderr, "egprobe[%d]: %s%s %s port %s: %s\n", (int)getpid(), route_prefix(route),
+	        attempt_name(attempt), argv[0], argv[1], outcome);
 	/* Keep the socket for the rest of the hold, whatever happened. */
 	if (deadline > monotonic_ms())
 		sleep_ms((long)(deadline - monotonic_ms()));
 	close(fd);
 	return 0;
+}
+
+/* ---- allowed calls: loopback -------------------------------------------- */
+
+static int loopback_failures;
+
+static void check(bool ok, const char *what, const char *detail)
+{
+	fprintf(stderr, "egprobe[%d]: loopback %s: %s%s%s\n", (int)getpid(), what,
+	        ok ? "ok" : "FAILED", detail && *detail ? ": " : "", detail ? detail : "");
+	if (!ok)
+		loopback_failures++;
+}
+
+/* A socket bound to 127.0.0.1 on a free port (a listener for TCP). */
+static int loopback_bound(int type, struct sockaddr_in *ret_address)
+{
+	socklen_t length = sizeof(*ret_address);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	memset(ret_address, 0, sizeof(*ret_address));
+	ret_address->sin_family = AF_INET;
+	ret_address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)ret_address, sizeof(*ret_address)) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0) ||
+	    getsockname(fd, (struct sockaddr *)ret_address, &length) < 0) {
+		fprintf(stderr, "egprobe: loopback: %s\n", describe_errno(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+/* Waits up to 2 s for fd to become readable; 1 when it did. */
+static int wait_readable(int fd)
+{
+	struct pollfd poll_fd = {.fd = fd, .events = POLLIN};
+
+	return poll(&poll_fd, 1, 2000) == 1;
+}
+
+static void loopback_tcp(enum route route, bool nonblocking)
+{
+	struct sockaddr_in server;
+	int listener = loopback_bound(SOCK_STREAM, &server), client, accepted = -1, r;
+	char buffer[16] = {0}, detail[128] = "";
+	const char *what = nonblocking ? "tcp connect (non-blocking)" : "tcp connect (blocking)";
+
+	client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+	r = call_connect(route, client, (struct sockaddr *)&server, sizeof(server));
+	if (r < 0 && nonblocking && errno == EINPROGRESS) {
+		struct pollfd poll_fd = {.fd = client, .events = POLLOUT};
+		int error = 0;
+		socklen_t length = sizeof(error);
+
+		if (poll(&poll_fd, 1, 2000) == 1 &&
+		    getsockopt(client, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && !error)
+			r = 0;
+		else
+			errno = error ? error : ETIMEDOUT;
+	}
+	if (r < 0)
+		snprintf(detail, sizeof(detail), "%s", describe_errno(errno));
+	check(r == 0, what, detail);
+	if (r == 0) {
+		bool flows;
+
+		accepted = wait_readable(listener) ? accept(listener, NULL, NULL) : -1;
+		flows = accepted >= 0 && write(client, "ping", 4) == 4 && wait_readable(accepted) &&
+		        read(accepted, buffer, sizeof(buffer)) == 4 && !memcmp(buffer, "ping", 4) &&
+		        write(accepted, "pong", 4) == 4 && wait_readable(client) &&
+		        read(client, buffer, sizeof(buffer)) == 4 && !memcmp(buffer, "pong", 4);
+		check(flows,
+		      nonblocking ? "tcp data both ways (non-blocking)" : "tcp data both ways",
+		      NULL);
+	}
+	if (accepted >= 0)
+		close(accepted);
+	close(client);
+	close(listener);
+}
+
+static void received(int receiver, const char *want, const char *what)
+{
+	char buffer[32] = {0}, detail[96];
+	ssize_t got = wait_readable(receiver) ? recv(receiver, buffer, sizeof(buffer) - 1, 0) : -1;
+
+	snprintf(detail, sizeof(detail), "received %zd byte(s) \"%s\", wanted \"%s\"", got,
+	         got > 0 ? buffer : "", want);
+	check(got == (ssize_t)strlen(want) && !memcmp(buffer, want, strlen(want)), what, detail);
+}
+
+static void loopback_udp(enum route route)
+{
+	struct sockaddr_in target;
+	int receiver = loopback_bound(SOCK_DGRAM, &target);
+	int sender = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char one[] = "ab", two[] = "cd", detail[96] = "";
+	struct iovec vectors[2] = {{one, 2}, {two, 2}};
+	struct msghdr header = {.msg_name = &target,
+	                        .msg_namelen = sizeof(target),
+	                        .msg_iov = vectors,
+	                        .msg_iovlen = 2};
+	struct mmsghdr messages[2];
+	ssize_t r;
+	int sent;
+
+	r = call_sendto(route, sender, "udp1", 4, 0, (struct sockaddr *)&target, sizeof(target));
+	if (r < 0)
+		snprintf(detail, sizeof(detail), "%s", describe_errno(errno));
+	check(r == 4, "udp sendto", detail);
+	received(receiver, "udp1", "udp sendto payload");
+
+	r = call_sendmsg(route, sender, &header, 0);
+	if (r < 0)
+		snprintf(detail, sizeof(detail), "%s", describe_errno(errno));
+	check(r == 4, "udp sendmsg (two iovecs)", r < 0 ? detail : NULL);
+	received(receiver, "abcd", "udp sendmsg payload");
+
+	memset(messages, 0, sizeof(messages));
+	messages[0].msg_hdr = header;
+	messages[1].msg_hdr = header;
+	messages[1].msg_hdr.msg_iov = &vectors[1];
+	messages[1].msg_hdr.msg_iovlen = 1;
+	sent = call_sendmmsg(route, sender, messages, 2, 0);
+	snprintf(detail, sizeof(detail), "returned %d%s%s, msg_len %u and %u", sent,
+	         sent < 0 ? " " : "", sent < 0 ? describe_errno(errno) : "", messages[0].msg_len,
+	         messages[1].msg_len);
+	check(sent == 2 && messages[0].msg_len == 4 && messages[1].msg_len == 2,
+	      "udp sendmmsg (two messages)", detail);
+	received(receiver, "abcd", "udp sendmmsg first payload");
+	received(receiver, "cd", "udp sendmmsg second payload");
+	close(sender);
+	close(receiver);
+}
+
+static int loopback_main(int argc, char **argv)
+{
+	enum route route = ROUTE_LIBC;
+
+	if (argc > 0 && !strcmp(argv[0], "sc"))
+		route = ROUTE_SOCKETCALL;
+	else if (argc > 0 && !strcmp(argv[0], "sys"))
+		route = ROUTE_DIRECT;
+	print_attempt_time();
+	loopback_tcp(route, false);
+	loopback_tcp(route, true);
+	loopback_udp(route);
+	fprintf(stderr, "egprobe[%d]: loopback (%s): %s\n", (int)getpid(),
+	        route == ROUTE_SOCKETCALL ? "socketcall"
+	        : route == ROUTE_DIRECT   ? "direct"
+	                                  : "libc",
+	        loopback_failures ? "SOME FAILED" : "all passed");
+	return loopback_failures ? 1 : 0;
+}
+
+/* ---- the race ----------------------------------------------------------- */
+
+/* The sockaddr the connect()s use; the flipper rewrites its address. */
+static struct sockaddr_in race_target;
+static volatile int race_stop;
+static uint32_t race_private, race_public;
+
+static void *race_flipper(void *unused)
+{
+	volatile uint32_t *field = (volatile uint32_t *)&race_target.sin_addr.s_addr;
+
+	(void)unused;
+	while (!race_stop) {
+		*field = race_private;
+		for (volatile int i = 0; i < 300; i++)
+			;
+		*field = race_public;
+		for (volatile int i = 0; i < 300; i++)
+			;
+	}
+	*field = race_private;
+	return NULL;
+}
+
+static void drain_accepts(int listener)
+{
+	int fd;
+
+	while ((fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+		close(fd);
+}
+
+static int race_main(int argc, char **argv)
+{
+	struct sockaddr_in server;
+	struct in_addr public_address;
+	long count, max_ms, done = 0, denied = 0, loopback = 0, elsewhere = 0, other = 0;
+	int64_t started, ended;
+	int listener, first_other = 0;
+	pthread_t flipper;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: egprobe race COUNT MAX_MS [ADDR]\n");
+		return 2;
+	}
+	count = parse_number(argv[0], 1, 1000000, "count");
+	max_ms = parse_number(argv[1], 1, 600000, "max ms");
+	if (inet_pton(AF_INET, argc > 2 ? argv[2] : "1.1.1.1", &public_address) != 1) {
+		fprintf(stderr, "egprobe: race: not an IPv4 address\n");
+		return 2;
+	}
+	listener = loopback_bound(SOCK_STREAM, &server);
+	fcntl(listener, F_SETFL, O_NONBLOCK);
+	race_private = server.sin_addr.s_addr;
+	race_public = public_address.s_addr;
+	race_target = server;
+	if (pthread_create(&flipper, NULL, race_flipper, NULL) != 0) {
+		fprintf(stderr, "egprobe: race: pthread_create failed\n");
+		return 2;
+	}
+	print_attempt_time();
+	started = monotonic_ms();
+	for (; done < count && monotonic_ms() - started < max_ms; done++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		int r, error = 0;
+
+		if (fd < 0) {
+			fprintf(stderr, "egprobe: race: socket: %s\n", describe_errno(errno));
+			break;
+		}
+		r = connect(fd, (struct sockaddr *)&race_target, sizeof(race_target));
+		if (r < 0 && errno == EPERM) {
+			denied++;
+		} else if (r == 0 || errno == EINPROGRESS) {
+			/* Let through: it must complete to 127.0.0.1.  One to the
+			 * public address sits in SYN-SENT in the sinkhole. */
+			struct pollfd poll_fd = {.fd = fd, .events = POLLOUT};
+			struct sockaddr_in peer;
+			socklen_t length = sizeof(error);
+
+			if (poll(&poll_fd, 1, 300) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && !error &&
+			    (length = sizeof(peer),
+			     getpeername(fd, (struct sockaddr *)&peer, &length) == 0) &&
+			    peer.sin_addr.s_addr == race_private) {
+				loopback++;
+			} else {
+				char text[INET_ADDRSTRLEN] = "?";
+
+				length = sizeof(peer);
+				if (getpeername(fd, (struct sockaddr *)&peer, &length) == 0)
+					inet_ntop(AF_INET, &peer.sin_addr, text, sizeof(text));
+				if (++elsewhere <= 5)
+					fprintf(stderr,
+					        "egprobe[%d]: race: attempt %ld was let through "
+					        "(%s) and "
+					        "did not complete to 127.0.0.1 within 300 ms "
+					        "(SO_ERROR %s, "
+					        "peer %s)\n",
+					        (int)getpid(), done + 1,
+					        r == 0 ? "0" : "EINPROGRESS",
+					        error ? errno_name(error) : "none", text);
+			}
+		} else {
+			other++;
+			if (!first_other)
+				first_other = errno;
+		}
+		close(fd);
+		drain_accepts(listener);
+	}
+	ended = monotonic_ms();
+	race_stop = 1;
+	pthread_join(flipper, NULL);
+	close(listener);
+	fprintf(stderr,
+	        "egprobe[%d]: race: %ld attempts in %lld ms: %ld denied [EPERM], %ld to "
+	        "127.0.0.1, %ld elsewhere, %ld other errors%s%s\n",
+	        (int)getpid(), done, (long long)(ended - started), denied, loopback, elsewhere,
+	        other, first_other ? ": " : "", first_other ? describe_errno(first_other) : "");
+	return elsewhere ? 3 : 0;
+}
+
+/* ---- cost: connects per second to a loopback listener ------------------- */
+
+static int storm_main(int argc, char **argv)
+{
+	struct sockaddr_in server;
+	long ms, done = 0, failed = 0;
+	int64_t started, elapsed;
+	int listener;
+
+	if (argc < 1) {
+		fprintf(stderr, "usage: egprobe storm MS\n");
+		return 2;
+	}
+	ms = parse_number(argv[0], 1, 600000, "ms");
+	listener = loopback_bound(SOCK_STREAM, &server);
+	print_attempt_time();
+	started = monotonic_ms();
+	while ((elapsed = monotonic_ms() - started) < ms) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), accepted;
+
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&server, sizeof(server)) == 0) {
+			accepted = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+			if (accepted >= 0)
+				close(accepted);
+			done++;
+		} else {
+			failed++;
+		}
+		close(fd);
+	}
+	close(listener);
+	fprintf(stderr, "egprobe[%d]: storm: %ld connects in %lld ms (%ld failed): %lld/s\n",
+	        (int)getpid(), done, (long long)elapsed, failed,
+	        elapsed > 0 ? (long long)done * 1000 / elapsed : 0LL);
+	return failed ? 1 : 0;
 }
 
 /* Many attempts at once, for the monitor's rate limit and memory bounds:
@@ -447,7 +1009,11 @@ static int fake_monitor_main(int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: egprobe tcp|udp|udp-sendto ADDR PORT [HOLD_MS]\n"
+	fprintf(stderr, "usage: egprobe [sc-|sys-]tcp|udp|udp-sendto|udp-sendmsg|udp-sendmmsg "
+	                "ADDR PORT [HOLD_MS]\n"
+	                "       egprobe loopback [libc|sc|sys]\n"
+	                "       egprobe race COUNT MAX_MS [ADDR]\n"
+	                "       egprobe storm MS\n"
 	                "       egprobe burst N ADDR PORT [HOLD_MS]\n"
 	                "       egprobe sleep-then MS CMD...\n"
 	                "       egprobe spawn CMD...\n"
@@ -462,12 +1028,37 @@ int main(int argc, char **argv)
 
 	if (!strcmp(command, "--container-dir"))
 		return fake_monitor_main(argc, argv);
-	if (!strcmp(command, "tcp"))
-		return attempt_main(ATTEMPT_TCP, argc - 2, argv + 2);
-	if (!strcmp(command, "udp"))
-		return attempt_main(ATTEMPT_UDP_CONNECT, argc - 2, argv + 2);
-	if (!strcmp(command, "udp-sendto"))
-		return attempt_main(ATTEMPT_UDP_SENDTO, argc - 2, argv + 2);
+	{
+		enum route route = ROUTE_LIBC;
+		const char *name = command;
+
+		if (!strncmp(name, "sc-", 3)) {
+			route = ROUTE_SOCKETCALL;
+			name += 3;
+		} else if (!strncmp(name, "sys-", 4)) {
+			route = ROUTE_DIRECT;
+			name += 4;
+		}
+		for (enum attempt attempt = ATTEMPT_TCP; attempt <= ATTEMPT_UDP_SENDMMSG; attempt++)
+			if (!strcmp(name, attempt_name(attempt))) {
+#if !defined(__i386__)
+				if (route == ROUTE_SOCKETCALL) {
+					fprintf(stderr,
+					        "egprobe: %s: socketcall(2) is for the 32-bit "
+					        "build only\n",
+					        command);
+					return 2;
+				}
+#endif
+				return attempt_main(attempt, route, argc - 2, argv + 2);
+			}
+	}
+	if (!strcmp(command, "loopback"))
+		return loopback_main(argc - 2, argv + 2);
+	if (!strcmp(command, "race"))
+		return race_main(argc - 2, argv + 2);
+	if (!strcmp(command, "storm"))
+		return storm_main(argc - 2, argv + 2);
 	if (!strcmp(command, "burst"))
 		return burst_main(argc - 2, argv + 2);
 	if (!strcmp(command, "sleep-then"))

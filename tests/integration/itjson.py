@@ -12,7 +12,8 @@
         the network guard: exit 1 unless the container gets a new, empty
         network namespace or joins one of the allowed (sinkhole) namespaces
     itjson.py count FILE CONTAINER_ID [DEST_IP]
-        how many alerts for that container (and destination)
+        how many alerts for that container (and destination); wherever a
+        DEST_IP is asked for, "port:N" selects by destination port instead
     itjson.py count-all FILE
         how many alert lines the file holds
     itjson.py get FILE CONTAINER_ID DEST_IP DOTTED.KEY
@@ -135,7 +136,12 @@ def load_alerts(path, container_id, destination=None):
             record = json.loads(line)
             if record.get("container", {}).get("id") != container_id:
                 continue
-            if destination is not None:
+            if destination is not None and destination.startswith("port:"):
+                # "port:N": by destination port alone (an IPv4-mapped address
+                # may be reported either way)
+                if record.get("destination", {}).get("port") != int(destination[5:]):
+                    continue
+            elif destination is not None:
                 ip = record.get("destination", {}).get("ip")
                 if ip is None or ipaddress.ip_address(ip) != ipaddress.ip_address(destination):
                     continue

@@ -256,6 +256,22 @@ it_egprobe() {
 	! ldd "$IT_EGPROBE" >/dev/null 2>&1 || it_bail "$IT_EGPROBE is not static"
 }
 
+# it_egprobe32: sets IT_EGPROBE32, egprobe built as a 32-bit (i386) static
+# program (its sc-* commands use socketcall(2)); built by meson when gcc -m32
+# works, or here.  Fails the test loudly when it cannot be built (Debian:
+# gcc-multilib).  it_image puts it in the image as /bin/egprobe32.
+it_egprobe32() {
+	IT_EGPROBE32=${EG_IT_EGPROBE32:-}
+	if [ -z "$IT_EGPROBE32" ] || [ ! -x "$IT_EGPROBE32" ]; then
+		IT_EGPROBE32=$IT_DIR/egprobe32
+		${CC:-cc} -m32 -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$IT_EGPROBE32" \
+			"$IT_SOURCE/tests/integration/egprobe.c" >"$IT_DIR/logs/egprobe32.log" 2>&1 ||
+			it_bail "cannot build the 32-bit egprobe with ${CC:-cc} -m32 -static (apt-get install gcc-multilib): $(tail -n 5 "$IT_DIR/logs/egprobe32.log")"
+	fi
+	file -L "$IT_EGPROBE32" | grep -q 'ELF 32-bit.*Intel 80386.*statically linked' ||
+		it_bail "$IT_EGPROBE32 is not a static i386 program: $(file -L "$IT_EGPROBE32")"
+}
+
 # The path inside the image of a scenario: /s/NAME/entrypoint.sh, or the
 # name its "# install-as:" line gives.
 it_scenario_path() {
@@ -274,6 +290,9 @@ it_image() {
 	eg_image_build_rootfs "$IT_ROOTFS" >"$IT_DIR/logs/image.log" 2>&1 ||
 		it_bail "image: $(cat "$IT_DIR/logs/image.log")"
 	cp "$IT_EGPROBE" "$IT_ROOTFS/bin/egprobe" || it_bail "image: cannot copy egprobe"
+	if [ -n "${IT_EGPROBE32:-}" ]; then
+		cp "$IT_EGPROBE32" "$IT_ROOTFS/bin/egprobe32" || it_bail "image: cannot copy egprobe32"
+	fi
 	for scenario in "$IT_SOURCE"/tests/integration/scenarios/*.sh; do
 		name=$(basename "$scenario" .sh)
 		target=$IT_ROOTFS$(it_scenario_path "$name")

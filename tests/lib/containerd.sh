@@ -3,9 +3,19 @@
 # A private containerd for tests: its own root, state, sockets and config, so it clashes
 # with no system containerd and leaves nothing behind. Needs common.sh sourced first.
 #
-#   eg_containerd_start DIR        starts containerd with everything under DIR (keep DIR
+#   eg_containerd_start DIR [NAME=VALUE...]
+#                                  starts containerd with everything under DIR (keep DIR
 #                                  short: the socket path must fit in 108 bytes); sets
-#                                  EG_CONTAINERD_ADDRESS and EG_CONTAINERD_PID
+#                                  EG_CONTAINERD_ADDRESS and EG_CONTAINERD_PID. Each
+#                                  NAME=VALUE joins containerd's (minimal) environment,
+#                                  which the runc shim hands to the runtime it runs
+#                                  (BinaryName, `ctr run --runc-binary`) and so to its
+#                                  hooks. Optional settings:
+#                                  EG_CONTAINERD_EXTRA_CONFIG=FILE  TOML appended to the
+#                                    config (e.g. a runtime's options for CRI)
+#                                  EG_CONTAINERD_CRI=1  keeps the CRI plugin (disabled by
+#                                    default), with its CNI folders empty and under DIR,
+#                                    so that a CRI runtime config is loaded and checked
 #   eg_ctr ARGS...                 ctr against it, in namespace $EG_CONTAINERD_NAMESPACE
 #                                  (give `run` --runc-root DIR/runc too, or runc keeps
 #                                  its state in /run/containerd/runc/<namespace>)
@@ -19,8 +29,10 @@
 EG_CONTAINERD_NAMESPACE=${EG_CONTAINERD_NAMESPACE:-egtest}
 
 eg_containerd_start() {
-	local dir="${1:-}" waited=0
+	local dir="${1:-}" waited=0 cri='"io.containerd.grpc.v1.cri", '
+	[ "$#" -eq 0 ] || shift
 	mkdir -p "$dir/root" "$dir/state" || return 1
+	[ "${EG_CONTAINERD_CRI:-}" != 1 ] || cri=
 	# The runc shim puts its socket under /run/containerd/s whatever the config says;
 	# remember whether that directory is ours to remove.
 	[ -d /run/containerd ] || : >"$dir/created-run-containerd"
@@ -29,7 +41,7 @@ version = 2
 root = "$dir/root"
 state = "$dir/state"
 # Not needed by ctr, and CRI would otherwise set up networking and a second socket.
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+disabled_plugins = [${cri}"io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
   "io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp"]
 
@@ -48,9 +60,26 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 [plugins."io.containerd.internal.v1.opt"]
   path = "$dir/root/opt"
 EOF
+	if [ "${EG_CONTAINERD_CRI:-}" = 1 ]; then
+		# CRI loads its runtimes (BinaryName, base_runtime_spec) at start-up; no
+		# network config of the host's, nothing but loopback for its stream server.
+		mkdir -p "$dir/cni/bin" "$dir/cni/net.d" || return 1
+		cat >>"$dir/config.toml" <<EOF
+
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$dir/cni/bin"
+    conf_dir = "$dir/cni/net.d"
+EOF
+	fi
+	if [ -n "${EG_CONTAINERD_EXTRA_CONFIG:-}" ]; then
+		{ echo && cat "$EG_CONTAINERD_EXTRA_CONFIG"; } >>"$dir/config.toml" || return 1
+	fi
 	EG_CONTAINERD_ADDRESS=$dir/containerd.sock
 	# A minimal environment: the shim and runc (and so runc's hooks) inherit it.
-	env -i PATH="${EG_CLEAN_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" \
+	env -i PATH="${EG_CLEAN_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" "$@" \
 		containerd --config "$dir/config.toml" </dev/null >"$dir/containerd.log" 2>&1 &
 	EG_CONTAINERD_PID=$!
 	echo "$EG_CONTAINERD_PID" >"$dir/containerd.pid"
@@ -116,7 +145,7 @@ eg_containerd_stop() {
 	# /run/containerd/runc/<namespace>.
 	rmdir "/run/containerd/runc/$EG_CONTAINERD_NAMESPACE" 2>/dev/null
 	if [ -e "$dir/created-run-containerd" ]; then
-		rmdir /run/containerd/s /run/containerd/runc /run/containerd 2>/dev/null
+		rmdir /run/containerd/s /run/containerd/runc /run/containerd/fifo /run/containerd 2>/dev/null
 	fi
 	rm -rf "$dir"
 	unset EG_CONTAINERD_PID

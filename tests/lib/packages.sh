@@ -12,7 +12,7 @@ EG_BUILD_PACKAGES=(
 
 # What the integration tests and the demo run containers with.
 EG_RUNTIME_PACKAGES=(
-	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs
+	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs containerd
 	busybox-static iproute2 python3 file logrotate
 )
 
