@@ -27,8 +27,8 @@ eg_quirk_cgroup_hybrid >/dev/null 2>&1 || true
 
 meson setup "$work/build" --prefix="$work/prefix" -Dtests=false -Dbench=false >/dev/null
 ninja -C "$work/build" install >/dev/null
-egprobe_src="$top/tests/integration/egprobe.c"
-cc -O2 -static -D_GNU_SOURCE -o "$work/egprobe" "$egprobe_src"
+egprobe_src=("$top/tests/integration/egprobe.c" "$top/tests/integration/egprobe_net.c")
+cc -O2 -static -D_GNU_SOURCE -o "$work/egprobe" "${egprobe_src[@]}"
 
 mkdir -p "$work/rootfs/bin" "$work/hooks" "$work/nohooks" "$work/run"
 cp /bin/busybox "$work/rootfs/bin/" && ln -s busybox "$work/rootfs/bin/sh"

@@ -249,7 +249,8 @@ it_egprobe() {
 	if [ -z "$IT_EGPROBE" ]; then
 		IT_EGPROBE=$IT_DIR/egprobe
 		${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$IT_EGPROBE" \
-			"$IT_SOURCE/tests/integration/egprobe.c" >"$IT_DIR/logs/egprobe.log" 2>&1 ||
+			"$IT_SOURCE/tests/integration/egprobe.c" "$IT_SOURCE/tests/integration/egprobe_net.c" \
+			>"$IT_DIR/logs/egprobe.log" 2>&1 ||
 			it_bail "cannot build egprobe: $(cat "$IT_DIR/logs/egprobe.log")"
 	fi
 	# ldd fails on a static executable ("not a dynamic executable").
@@ -265,7 +266,8 @@ it_egprobe32() {
 	if [ -z "$IT_EGPROBE32" ] || [ ! -x "$IT_EGPROBE32" ]; then
 		IT_EGPROBE32=$IT_DIR/egprobe32
 		${CC:-cc} -m32 -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$IT_EGPROBE32" \
-			"$IT_SOURCE/tests/integration/egprobe.c" >"$IT_DIR/logs/egprobe32.log" 2>&1 ||
+			"$IT_SOURCE/tests/integration/egprobe.c" "$IT_SOURCE/tests/integration/egprobe_net.c" \
+			>"$IT_DIR/logs/egprobe32.log" 2>&1 ||
 			it_bail "cannot build the 32-bit egprobe with ${CC:-cc} -m32 -static (apt-get install gcc-multilib): $(tail -n 5 "$IT_DIR/logs/egprobe32.log")"
 	fi
 	file -L "$IT_EGPROBE32" | grep -q 'ELF 32-bit.*Intel 80386.*statically linked' ||
