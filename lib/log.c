@@ -46,6 +46,11 @@ void eg_log(int priority, const char *format, ...)
 	va_start(arguments, format);
 	vsnprintf(line, sizeof(line), format, arguments);
 	va_end(arguments);
+	/* One event, one line: text a container controls (an annotation, a
+	 * process name) must not be able to forge further log lines. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	syslog(priority, "%s", line);
 	if (log_file_fd >= 0) {
 		char record[1200];

@@ -40,6 +40,7 @@ struct eg_sockets {
 	pid_t candidates[EG_SOCKET_OWNER_DEFAULT_MAX_PIDS];
 	uint64_t dumps;
 	bool dump_error_logged;
+	bool truncation_logged;
 };
 
 static uint32_t judged_set(uint64_t cookie)
@@ -163,6 +164,7 @@ static void judge(struct monitor *monitor, const struct eg_socket_info *socket, 
 
 int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns)
 {
+	struct eg_sockdiag_dump_stats stats = {0};
 	struct eg_sockets *sockets = monitor->sockets;
 	struct eg_error err = {0};
 	size_t candidates;
@@ -176,8 +178,17 @@ int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns)
 		return 0;
 	sockets->found_count = sockets->listener_count = 0;
 	r = eg_sockdiag_dump(sockets->diag, EG_SOCKDIAG_ALL | EG_SOCKDIAG_TCP_LISTENERS, DUMP_MAX,
-	                     collect, sockets, NULL, &err);
+	                     collect, sockets, &stats, &err);
 	sockets->dumps++;
+	/* A namespace with more sockets than one dump delivers hides the rest
+	 * from this watcher: say so once (the seccomp watcher is not bounded
+	 * like this). */
+	if (r >= 0 && stats.truncated && !sockets->truncation_logged) {
+		eg_log_warning("container %s: more than %d sockets in the container's network "
+		               "namespace: sock_diag dumps stop there, later tables go unread",
+		               monitor->container->id, DUMP_MAX);
+		sockets->truncation_logged = true;
+	}
 	if (r < 0) {
 		if (!sockets->dump_error_logged)
 			eg_log_error("container %s: sock_diag dump: %s", monitor->container->id,

@@ -2,6 +2,9 @@
 /* The container's process tree: proc connector events into the correlator.
  * Every host process's events arrive; only those of tracked processes (the
  * container's init and what it forks) cost more than one table lookup. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -91,9 +94,32 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 		table_full(monitor, event->pid);
 	else if (r == 1) {
 		monitor->any_window_opened = true;
+		/* info is NULL when the process was gone before it could be read
+		 * (the init's first exec is still named from process.args[0]). */
 		eg_log_debug("container %s: %s[%d] opened a window", monitor->container->id,
-		             info->name.name, (int)event->pid);
+		             exec_event.name ? exec_event.name : "?", (int)event->pid);
 	}
+}
+
+/* Whether a thread group whose leader exited still has live threads: its
+ * /proc/PID/task then lists another task than the leader.  Only asked for
+ * tracked processes. */
+static bool threads_remain(pid_t pid)
+{
+	char path[64];
+	DIR *tasks;
+	struct dirent *entry;
+	bool other = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	tasks = opendir(path);
+	if (!tasks)
+		return false;
+	while (!other && (entry = readdir(tasks)))
+		if (entry->d_name[0] != '.' && atoi(entry->d_name) != (int)pid)
+			other = true;
+	closedir(tasks);
+	return other;
 }
 
 /* An event from before the init existed is about an earlier process that
@@ -123,6 +149,11 @@ int monitor_tree_on_event(const struct eg_proc_event *event, void *userdata)
 		on_exec(monitor, event);
 		break;
 	case EG_PROC_EVENT_EXIT:
+		/* The kernel reports the group leader's exit when the leader
+		 * alone exits (pthread_exit() in main): while other threads of
+		 * the group live, the process does, and must stay tracked. */
+		if (tracked(monitor, event->pid) && threads_remain(event->pid))
+			break;
 		exit_event.pid = event->pid;
 		if (eg_correlator_exit(monitor->correlator, &exit_event) > 0)
 			monitor->windows_changed = true;
