@@ -413,14 +413,26 @@ static void candidate_call(struct call *call)
 	if (r < 0)
 		return call->mode >= EG_MODE_BLOCK ? refuse(call, "no pidfd for the thread")
 		                                   : (void)notify_continue(call->notify, call->id);
-	if (call->call.kind == EG_SOCKET_CALL_SOCKETCALL && (r = read_socketcall(call)) < 0)
+	/* socketcall()'s arguments live in the caller's memory, which the
+	 * kernel reads again after a CONTINUE: another thread could change
+	 * them in between.  So in block and kill modes an indirect call is
+	 * never continued on the strength of what those arguments said. */
+	bool indirect = call->call.kind == EG_SOCKET_CALL_SOCKETCALL;
+	bool may_continue;
+
+	if (indirect && (r = read_socketcall(call)) < 0)
 		return r == -ENOENT ? gone(call) : answer(call, r);
+	may_continue = !indirect || call->mode < EG_MODE_BLOCK;
+	if (indirect && !may_continue && call->call.kind == EG_SOCKET_CALL_SENDMMSG &&
+	    call->call.count == 0)
+		return answer(call, 0); /* what the kernel answers for vlen 0 */
 	/* sendto() with no address: the kernel reads none (the register is
 	 * NULL), so the call goes to no destination or to the socket's
 	 * connected peer, whichever socket the descriptor is by then. */
-	if ((call->call.kind == EG_SOCKET_CALL_SENDTO && call->call.address == 0) ||
-	    (call->call.kind == EG_SOCKET_CALL_SENDMMSG && call->call.count == 0) ||
-	    call->call.kind == EG_SOCKET_CALL_OTHER) {
+	if (call->call.kind == EG_SOCKET_CALL_OTHER ||
+	    (may_continue &&
+	     ((call->call.kind == EG_SOCKET_CALL_SENDTO && call->call.address == 0) ||
+	      (call->call.kind == EG_SOCKET_CALL_SENDMMSG && call->call.count == 0)))) {
 		notify_continue(call->notify, call->id);
 		return;
 	}
@@ -431,6 +443,9 @@ static void candidate_call(struct call *call)
 		r = eg_socket_kind_read(call->socket, &call->kind);
 	if (r < 0)
 		return answer(call, r);
+	if (!call->kind.ip && !may_continue)
+		return refuse(call, "a socketcall() on a non-IP socket: its descriptor number "
+		                    "was read from memory another thread could change");
 	if (!call->kind.ip)
 		return non_ip_call(call);
 	if (call->call.compat && (call->call.flags & MSG_CMSG_COMPAT))
