@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,11 +131,46 @@ static int wait_ready(int fd, struct eg_error *err)
 	return eg_error_set(err, EIO, "the monitor exited before it was ready");
 }
 
+/* In the middle process: tells the caller the grandchild's pid, then waits
+ * until the caller has a pidfd for it (closes go_fd).  While we live, the
+ * grandchild is our child: even dead it stays a zombie and its pid cannot be
+ * reused, so the caller's pidfd_open() names the monitor and nothing else. */
+static void report_grandchild(pid_t grandchild, int pid_fd, int go_fd)
+{
+	char byte;
+
+	if (write(pid_fd, &grandchild, sizeof(grandchild)) != (ssize_t)sizeof(grandchild))
+		_exit(1);
+	while (read(go_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Reads the grandchild's pid from the middle process and pins it. */
+static int pin_monitor(int pid_fd, int *ret_pidfd, struct eg_error *err)
+{
+	pid_t monitor;
+	ssize_t n;
+
+	do
+		n = read(pid_fd, &monitor, sizeof(monitor));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(monitor) || monitor <= 0)
+		return eg_error_set(err, ECHILD,
+		                    "could not start the monitor (fork or setsid failed)");
+	*ret_pidfd = (int)syscall(SYS_pidfd_open, monitor, 0);
+	if (*ret_pidfd < 0)
+		return eg_error_set_errno(err, errno, "pidfd_open of the monitor (pid %d)",
+		                          (int)monitor);
+	return 0;
+}
+
 int eg_monitor_spawn(const char *monitor_path, const char *container_dir,
                      const char *const *extra_arguments, struct eg_error *err)
 {
-	_cleanup_close_ int read_end = -1, write_end = -1;
-	int pipe_fds[2], status;
+	_cleanup_close_ int read_end = -1, write_end = -1, pid_read = -1, pid_write = -1,
+	                    go_read = -1, go_write = -1, monitor_pidfd = -1;
+	int pipe_fds[2], status, r, pin;
 	size_t extra = 0;
 	pid_t child;
 
@@ -147,6 +183,14 @@ int eg_monitor_spawn(const char *monitor_path, const char *container_dir,
 		return eg_error_set_errno(err, errno, "pipe");
 	read_end = pipe_fds[0];
 	write_end = pipe_fds[1];
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return eg_error_set_errno(err, errno, "pipe");
+	pid_read = pipe_fds[0];
+	pid_write = pipe_fds[1];
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return eg_error_set_errno(err, errno, "pipe");
+	go_read = pipe_fds[0];
+	go_write = pipe_fds[1];
 	child = fork();
 	if (child < 0)
 		return eg_error_set_errno(err, errno, "fork");
@@ -155,6 +199,7 @@ int eg_monitor_spawn(const char *monitor_path, const char *container_dir,
 		 * re-parented away from the runtime when we exit. */
 		pid_t grandchild;
 
+		close(go_write);
 		if (setsid() < 0)
 			_exit(1);
 		grandchild = fork();
@@ -162,14 +207,26 @@ int eg_monitor_spawn(const char *monitor_path, const char *container_dir,
 			_exit(1);
 		if (grandchild == 0)
 			become_monitor(monitor_path, container_dir, extra_arguments, write_end);
-		_exit(0);
+		report_grandchild(grandchild, pid_write, go_read);
 	}
 	close(steal_fd(&write_end));
+	close(steal_fd(&pid_write));
+	close(steal_fd(&go_read));
+	pin = pin_monitor(pid_read, &monitor_pidfd, err);
+	close(steal_fd(&go_write)); /* the middle process may exit now */
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return eg_error_set_errno(err, errno, "waitpid");
+	if (pin < 0)
+		return pin;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return eg_error_set(err, ECHILD,
 		                    "could not start the monitor (fork or setsid failed)");
-	return wait_ready(read_end, err);
+	r = wait_ready(read_end, err);
+	/* A monitor that missed its deadline or said it failed must not stay
+	 * behind, half set up, watching nothing: the runtime is told the
+	 * error, and the monitor goes. */
+	if (r < 0)
+		(void)syscall(SYS_pidfd_send_signal, monitor_pidfd, SIGKILL, NULL, 0);
+	return r;
 }

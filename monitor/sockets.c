@@ -22,10 +22,13 @@
  * second time. */
 #define JUDGED_SETS   2048
 #define JUDGED_WAYS   4
-/* Sockets and listening ports taken from one dump; more are left to the
- * next dump (the dump itself is bounded by the same number). */
+/* Unjudged sockets and listening ports taken from one dump; more are left,
+ * unjudged, to the next dump.  The dump itself walks every socket of the
+ * namespace (up to EG_SOCKDIAG_MAX_SOCKETS): sockets judged already cost a
+ * lookup each, so a container holding thousands of connections does not hide
+ * a new attempt behind them. */
 #define DUMP_MAX      1024
-#define LISTENERS_MAX 256
+#define LISTENERS_MAX 4096
 
 struct eg_sockets {
 	struct eg_sockdiag *diag;
@@ -39,8 +42,11 @@ struct eg_sockets {
 	size_t listener_count;
 	pid_t candidates[EG_SOCKET_OWNER_DEFAULT_MAX_PIDS];
 	uint64_t dumps;
+	size_t deferred; /* unjudged sockets of this dump left to the next */
 	bool dump_error_logged;
 	bool truncation_logged;
+	bool deferral_logged;
+	bool listeners_overflowed;
 };
 
 static uint32_t judged_set(uint64_t cookie)
@@ -111,6 +117,8 @@ static int collect(const struct eg_socket_info *socket, void *userdata)
 	if (socket->protocol == IPPROTO_TCP && socket->state == 10 /* TCP_LISTEN */) {
 		if (sockets->listener_count < LISTENERS_MAX)
 			sockets->listener_ports[sockets->listener_count++] = socket->source_port;
+		else
+			sockets->listeners_overflowed = true;
 		return 0;
 	}
 	/* No destination (unconnected UDP), no file (TIME-WAIT), or judged
@@ -120,6 +128,8 @@ static int collect(const struct eg_socket_info *socket, void *userdata)
 		return 0;
 	if (sockets->found_count < DUMP_MAX)
 		sockets->found[sockets->found_count++] = *socket;
+	else
+		sockets->deferred++;
 	return 0;
 }
 
@@ -176,18 +186,25 @@ int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns)
 	                                      EG_SOCKET_OWNER_DEFAULT_MAX_PIDS);
 	if (candidates == 0)
 		return 0;
-	sockets->found_count = sockets->listener_count = 0;
-	r = eg_sockdiag_dump(sockets->diag, EG_SOCKDIAG_ALL | EG_SOCKDIAG_TCP_LISTENERS, DUMP_MAX,
-	                     collect, sockets, &stats, &err);
+	sockets->found_count = sockets->listener_count = sockets->deferred = 0;
+	sockets->listeners_overflowed = false;
+	r = eg_sockdiag_dump(sockets->diag, EG_SOCKDIAG_ALL | EG_SOCKDIAG_TCP_LISTENERS,
+	                     EG_SOCKDIAG_MAX_SOCKETS, collect, sockets, &stats, &err);
 	sockets->dumps++;
-	/* A namespace with more sockets than one dump delivers hides the rest
-	 * from this watcher: say so once (the seccomp watcher is not bounded
-	 * like this). */
+	/* Only a namespace with more sockets than EG_SOCKDIAG_MAX_SOCKETS hides
+	 * the rest from this watcher: say so once (the seccomp watcher is not
+	 * bounded like this). */
 	if (r >= 0 && stats.truncated && !sockets->truncation_logged) {
-		eg_log_warning("container %s: more than %d sockets in the container's network "
+		eg_log_warning("container %s: more than %u sockets in the container's network "
 		               "namespace: sock_diag dumps stop there, later tables go unread",
-		               monitor->container->id, DUMP_MAX);
+		               monitor->container->id, EG_SOCKDIAG_MAX_SOCKETS);
 		sockets->truncation_logged = true;
+	}
+	if (r >= 0 && sockets->deferred > 0 && !sockets->deferral_logged) {
+		eg_log_info("container %s: more than %d new connections in one sock_diag dump: "
+		            "%zu left to the next dumps",
+		            monitor->container->id, DUMP_MAX, sockets->deferred);
+		sockets->deferral_logged = true;
 	}
 	if (r < 0) {
 		if (!sockets->dump_error_logged)

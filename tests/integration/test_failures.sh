@@ -235,6 +235,21 @@ if [ "$hook_status" = 0 ] && [ "$hook_ms" -lt 8000 ] && one_line && grep -qi "re
 else
 	it_not_ok "a monitor that never answers: the hook gives up within 8 s, exit 0, one line" "$(describe_run)"
 fi
+# The fake stays silent for 10 s on its own: the hook must have killed it.
+silent_gone=no
+for _ in $(seq 50); do
+	if [ -n "$silent_pid" ] && { ! kill -0 "$silent_pid" 2>/dev/null ||
+		[ "$(awk '{print $3}' "/proc/$silent_pid/stat" 2>/dev/null)" = Z ]; }; then
+		silent_gone=yes
+		break
+	fi
+	sleep 0.02
+done
+if [ "$silent_gone" = yes ]; then
+	it_ok "the monitor that missed its ready deadline was killed, not left behind"
+else
+	it_not_ok "the monitor that missed its ready deadline was killed" "pid '${silent_pid}' still there: $(ps -o pid,stat,args -p "${silent_pid:-0}" 2>&1)"
+fi
 [ -z "$silent_pid" ] || kill "$silent_pid" 2>/dev/null
 rm -rf "${IT_RUN_DIR:?}"/*
 kill "$live_pid" 2>/dev/null
