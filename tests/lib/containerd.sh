@@ -16,6 +16,10 @@
 #                                  EG_CONTAINERD_CRI=1  keeps the CRI plugin (disabled by
 #                                    default), with its CNI folders empty and under DIR,
 #                                    so that a CRI runtime config is loaded and checked
+#                                    (fill DIR/cni/bin and DIR/cni/net.d before the start
+#                                    to give pods a network)
+#                                  EG_CONTAINERD_CRI_SETTINGS=TOML  lines for the CRI
+#                                    plugin's own table (sandbox_image, ...)
 #   eg_ctr ARGS...                 ctr against it, in namespace $EG_CONTAINERD_NAMESPACE
 #                                  (give `run` --runc-root DIR/runc too, or runc keeps
 #                                  its state in /run/containerd/runc/<namespace>)
@@ -69,6 +73,7 @@ EOF
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
+${EG_CONTAINERD_CRI_SETTINGS:-}
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$dir/cni/bin"
     conf_dir = "$dir/cni/net.d"

@@ -14,6 +14,8 @@ EG_BUILD_PACKAGES=(
 EG_RUNTIME_PACKAGES=(
 	podman crun runc conmon containernetworking-plugins uidmap fuse-overlayfs containerd
 	busybox-static iproute2 python3 file logrotate
+	python3-grpcio python3-protobuf protobuf-compiler docker.io
+	passwd procps util-linux
 )
 
 # Installs the packages given that dpkg does not report as installed.
@@ -29,6 +31,18 @@ eg_ensure_packages() {
 		return 1
 	fi
 	echo "entryguard: installing ${missing[*]}"
+	# No package may start its service (docker.io would start dockerd with its
+	# default bridge and iptables rules, containerd a system daemon): a
+	# policy-rc.d that refuses every start, for this install only, unless the
+	# machine has one already.
+	local policy=/usr/sbin/policy-rc.d made_policy="" status
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# entryguard tests: no service starts on install\nexit 101\n' >"$policy" &&
+			chmod 0755 "$policy" && made_policy=1
+	fi
 	apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	status=$?
+	[ -z "$made_policy" ] || rm -f "$policy"
+	return $status
 }
