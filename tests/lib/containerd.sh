@@ -37,9 +37,19 @@ eg_containerd_start() {
 	[ "$#" -eq 0 ] || shift
 	mkdir -p "$dir/root" "$dir/state" || return 1
 	[ "${EG_CONTAINERD_CRI:-}" != 1 ] || cri=
-	# The runc shim puts its socket under /run/containerd/s whatever the config says;
-	# remember whether that directory is ours to remove.
-	[ -d /run/containerd ] || : >"$dir/created-run-containerd"
+	# The runc shim puts its socket under /run/containerd/s whatever the config says.
+	# Tests may run several private containerds at once: under a lock, the first
+	# one to find no /run/containerd marks it as the tests' own, each registers
+	# itself, and the last to leave removes what is still empty (never a system
+	# containerd's folder).
+	(
+		flock 9
+		if [ ! -d /run/containerd ]; then
+			mkdir -p /run/containerd && : >/run/containerd/.eg-tests-created
+		fi
+		: >"/run/containerd/.eg-tests-user-$(basename "$dir")-$$"
+	) 9>/run/lock/eg-containerd.lock || return 1
+	echo "/run/containerd/.eg-tests-user-$(basename "$dir")-$$" >"$dir/run-containerd-user"
 	cat >"$dir/config.toml" <<EOF
 version = 2
 root = "$dir/root"
@@ -149,8 +159,17 @@ eg_containerd_stop() {
 	# ctr run --runc-root "$dir/runc" keeps runc's state here; without it runc uses
 	# /run/containerd/runc/<namespace>.
 	rmdir "/run/containerd/runc/$EG_CONTAINERD_NAMESPACE" 2>/dev/null
-	if [ -e "$dir/created-run-containerd" ]; then
-		rmdir /run/containerd/s /run/containerd/runc /run/containerd/fifo /run/containerd 2>/dev/null
+	if [ -e "$dir/run-containerd-user" ]; then
+		(
+			flock 9
+			rm -f "$(cat "$dir/run-containerd-user")"
+			if [ -e /run/containerd/.eg-tests-created ] &&
+				! compgen -G '/run/containerd/.eg-tests-user-*' >/dev/null; then
+				rm -f /run/containerd/.eg-tests-created
+				rmdir /run/containerd/s /run/containerd/runc /run/containerd/fifo \
+					/run/containerd 2>/dev/null
+			fi
+		) 9>/run/lock/eg-containerd.lock
 	fi
 	rm -rf "$dir"
 	unset EG_CONTAINERD_PID
