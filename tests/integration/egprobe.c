@@ -50,6 +50,13 @@
  *                                           is re-parented (to the container's
  *                                           init); CMD runs once that happened
  *   egprobe pid                             prints its pid and its parent's
+ *   egprobe tcp-blocking ADDR PORT [HOLD_MS] a BLOCKING connect() (the others
+ *                                           are non-blocking), SO_SNDTIMEO
+ *                                           HOLD_MS: in the sinkhole it returns
+ *                                           EINPROGRESS after HOLD_MS
+ *   egprobe thread ATTEMPT ADDR PORT [HOLD_MS] the attempt (tcp, udp, ...) made
+ *                                           by a second thread, not the main one
+ *   (these two are in egprobe_shapes.c)
  *
  * ADDR is an IPv4 or IPv6 literal; an IPv6 one may carry "%IFNAME".
  * Connection attempts always exit 0 once the syscall was made (refused,
@@ -254,7 +261,10 @@ static int usage(void)
 	                "       egprobe sleep-then MS CMD...\n"
 	                "       egprobe spawn CMD...\n"
 	                "       egprobe double-fork CMD...\n"
-	                "       egprobe pid\n");
+	                "       egprobe pid\n"
+	                "       egprobe tcp-blocking ADDR PORT [HOLD_MS]\n"
+	                "       egprobe thread tcp|udp|udp-sendto|udp-sendmsg|udp-sendmmsg "
+	                "ADDR PORT [HOLD_MS]\n");
 	return 2;
 }
 
@@ -306,6 +316,12 @@ int main(int argc, char **argv)
 	if (!strcmp(command, "pid")) {
 		printf("%d %d\n", (int)getpid(), (int)getppid());
 		return 0;
+	}
+	if (shapes_main) {
+		int status = shapes_main(command, argc - 2, argv + 2);
+
+		if (status >= 0)
+			return status;
 	}
 	return usage();
 }

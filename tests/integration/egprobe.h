@@ -60,11 +60,19 @@ void sleep_ms(long ms);
 long parse_number(const char *text, long low, long high, const char *what);
 
 /* egprobe_net.c */
+socklen_t parse_address(const char *text, const char *port_text, struct sockaddr_storage *address);
+const char *describe_errno(int error);
 const char *attempt_name(enum attempt attempt);
 int attempt_main(enum attempt attempt, enum route route, int argc, char **argv);
 int loopback_main(int argc, char **argv);
 int race_main(int argc, char **argv);
 int storm_main(int argc, char **argv);
 int burst_main(int argc, char **argv);
+
+/* egprobe_shapes.c: more attempt shapes for the scenario corpus
+ * (tests/scenarios/).  Returns -1 for a command it does not know.  Weak, so
+ * that a build of egprobe.c and egprobe_net.c alone (bench/run) still
+ * links; the commands are then unknown. */
+int shapes_main(const char *command, int argc, char **argv) __attribute__((weak));
 
 #endif

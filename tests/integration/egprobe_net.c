@@ -7,8 +7,7 @@
 #include "egprobe.h"
 
 /* Fills *address from "ADDR" and PORT; returns its length, or 0. */
-static socklen_t parse_address(const char *text, const char *port_text,
-                               struct sockaddr_storage *address)
+socklen_t parse_address(const char *text, const char *port_text, struct sockaddr_storage *address)
 {
 	uint16_t port = (uint16_t)parse_number(port_text, 0, 65535, "port");
 	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
@@ -108,7 +107,7 @@ static const char *errno_name(int error)
 /* "Operation not permitted [EPERM]".  Not inlined: where gcc -O2 inlines it, it
  * sees the 160-byte buffer and -Wformat-truncation fails the loopback
  * checks' copies into their smaller detail buffers (cut short on purpose). */
-__attribute__((noinline)) static const char *describe_errno(int error)
+__attribute__((noinline)) const char *describe_errno(int error)
 {
 	static char text[160];
 

@@ -35,6 +35,8 @@ IT_JSON="/usr/bin/python3 $IT_SOURCE/tests/integration/itjson.py"
 # Where the private install and its build live: meson passes its own build
 # directory; run by hand, a build-it folder at the top of the tree.
 IT_WORK=${EG_IT_WORK:-$IT_SOURCE/build-it}
+# The containers' entrypoints (the scenario corpus's, tests/scenarios/).
+IT_SCENARIOS=$IT_SOURCE/tests/scenarios/entrypoints
 
 # Destinations.  Public addresses appear only as destinations inside the
 # sinkhole (or with no network at all), where nothing can leave.
@@ -43,7 +45,7 @@ IT_PUBLIC4=1.1.1.1
 # shellcheck disable=SC2034
 IT_PUBLIC6=2606:4700::1111
 # shellcheck disable=SC2034
-IT_MARKER4=1.0.0.1 # the scenarios' positive control (see scenarios/*.sh)
+IT_MARKER4=1.0.0.1 # the scenarios' positive control (see tests/scenarios/entrypoints/*.sh)
 IT_SINK_ADDR4=10.254.0.2
 IT_SINK_ADDR6=fd00:254::2
 IT_SINK_GATEWAY_MAC=02:00:00:00:00:01
@@ -225,6 +227,7 @@ it_install() {
 	IT_HOOK=$IT_PREFIX/libexec/entryguard/entryguard-hook
 	IT_MONITOR=$IT_PREFIX/libexec/entryguard/entryguard-monitor
 	IT_HOOKS_JSON=$IT_PREFIX/share/containers/oci/hooks.d/entryguard.json
+	IT_WRAPPER=$IT_PREFIX/bin/entryguard-runtime
 	[ -x "$IT_CLI" ] || it_bail "install: no $IT_CLI"
 	[ -x "$IT_HOOK" ] || it_bail "install: no $IT_HOOK"
 }
@@ -249,7 +252,7 @@ it_egprobe() {
 	if [ -z "$IT_EGPROBE" ]; then
 		IT_EGPROBE=$IT_DIR/egprobe
 		${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -static -o "$IT_EGPROBE" \
-			"$IT_SOURCE/tests/integration/egprobe.c" "$IT_SOURCE/tests/integration/egprobe_net.c" \
+			"$IT_SOURCE"/tests/integration/egprobe*.c \
 			>"$IT_DIR/logs/egprobe.log" 2>&1 ||
 			it_bail "cannot build egprobe: $(cat "$IT_DIR/logs/egprobe.log")"
 	fi
@@ -266,7 +269,7 @@ it_egprobe32() {
 	if [ -z "$IT_EGPROBE32" ] || [ ! -x "$IT_EGPROBE32" ]; then
 		IT_EGPROBE32=$IT_DIR/egprobe32
 		${CC:-cc} -m32 -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$IT_EGPROBE32" \
-			"$IT_SOURCE/tests/integration/egprobe.c" "$IT_SOURCE/tests/integration/egprobe_net.c" \
+			"$IT_SOURCE"/tests/integration/egprobe*.c \
 			>"$IT_DIR/logs/egprobe32.log" 2>&1 ||
 			it_bail "cannot build the 32-bit egprobe with ${CC:-cc} -m32 -static (apt-get install gcc-multilib): $(tail -n 5 "$IT_DIR/logs/egprobe32.log")"
 	fi
@@ -277,7 +280,7 @@ it_egprobe32() {
 # The path inside the image of a scenario: /s/NAME/entrypoint.sh, or the
 # name its "# install-as:" line gives.
 it_scenario_path() {
-	local file=$IT_SOURCE/tests/integration/scenarios/$1.sh as
+	local file=$IT_SCENARIOS/$1.sh as
 	as=$(sed -n 's/^# install-as: *//p' "$file")
 	echo "/s/$1/${as:-entrypoint.sh}"
 }
@@ -295,7 +298,7 @@ it_image() {
 	if [ -n "${IT_EGPROBE32:-}" ]; then
 		cp "$IT_EGPROBE32" "$IT_ROOTFS/bin/egprobe32" || it_bail "image: cannot copy egprobe32"
 	fi
-	for scenario in "$IT_SOURCE"/tests/integration/scenarios/*.sh; do
+	for scenario in "$IT_SCENARIOS"/*.sh; do
 		name=$(basename "$scenario" .sh)
 		target=$IT_ROOTFS$(it_scenario_path "$name")
 		mkdir -p "$(dirname "$target")" && cp "$scenario" "$target" && chmod 0755 "$target" ||
@@ -399,12 +402,90 @@ it_alerts_file() {
 	echo "$IT_DIR/$1/alerts.ndjson"
 }
 
+# ---- profiles for entryguard-runtime (the seccomp watcher) -------------------
+
+# it_log_file PROFILE: the file that receives every log line of the profile's
+# hook, monitors and wrapper (ENTRYGUARD_LOG_FILE).
+it_log_file() {
+	echo "$IT_DIR/$1/entryguard.log"
+}
+
+# it_wrapper_profile NAME [KEY=JSON...]: it_profile, plus the profile's log
+# file in its hooks.d entry, runtime.path when IT_WRAPPER_RUNTIME_PATH is set
+# (the real runtime the wrapper execs), and NAME/bin/entryguard-runtime: an
+# executable that exports the profile's ENTRYGUARD_CONFIG, ENTRYGUARD_RUN_DIR
+# and ENTRYGUARD_LOG_FILE and execs the installed wrapper ($IT_WRAPPER, set
+# by it_install).  Podman passes a runtime no environment of its own for
+# most commands (README.md, "How Podman reaches the wrapper's config"), and
+# its runtime_supports_json goes by the basename.  The config must pass
+# `entryguard check-config` (unless IT_CONFIG_UNCHECKED is set).
+it_wrapper_profile() {
+	local name=$1 dir=$IT_DIR/$1 runtime_path=${IT_WRAPPER_RUNTIME_PATH:-}
+	shift
+	it_profile "$name" "$@" ${runtime_path:+"runtime={\"path\": \"$runtime_path\"}"}
+	$IT_JSON hooks "$dir/hooks.d/entryguard.json" "$IT_HOOK" \
+		"ENTRYGUARD_CONFIG=$dir/config.json" "ENTRYGUARD_RUN_DIR=$IT_RUN_DIR" \
+		"ENTRYGUARD_LOG_FILE=$(it_log_file "$name")" || it_bail "profile $name: hooks.d entry"
+	mkdir -p "$dir/bin" || it_bail "profile $name"
+	cat >"$dir/bin/entryguard-runtime" <<EOF || it_bail "profile $name: runtime"
+#!/bin/sh
+# Profile $name: entryguard-runtime with this profile's settings, for every
+# command Podman runs (it passes no environment of its own).
+ENTRYGUARD_CONFIG='$dir/config.json'
+ENTRYGUARD_RUN_DIR='$IT_RUN_DIR'
+ENTRYGUARD_LOG_FILE='$(it_log_file "$name")'
+export ENTRYGUARD_CONFIG ENTRYGUARD_RUN_DIR ENTRYGUARD_LOG_FILE
+exec '$IT_WRAPPER' "\$@"
+EOF
+	chmod 0755 "$dir/bin/entryguard-runtime"
+	# IT_CONFIG_UNCHECKED=1: the caller judges a refused config itself.
+	"$IT_CLI" check-config "$dir/config.json" >"$IT_DIR/logs/check-$name.txt" 2>&1 ||
+		[ -n "${IT_CONFIG_UNCHECKED:-}" ] ||
+		it_bail "profile $name: $(cat "$IT_DIR/logs/check-$name.txt")"
+}
+
+# it_podman_wrapper_conf: CONTAINERS_CONF for Podman with entryguard-runtime:
+# the system containers.conf (CONTAINERS_CONF replaces it), default_ulimits
+# for this VM, and the [engine] lists of the shipped snippet, so that Podman
+# treats a runtime named entryguard-runtime like runc (--log-format=json).
+it_podman_wrapper_conf() {
+	local snippet=$IT_PREFIX/share/entryguard/containers.conf.d/entryguard-runtime.conf
+	[ -f "$snippet" ] || it_bail "install: no $snippet"
+	eg_quirk_podman_ulimits "$IT_DIR/containers" 2>>"$IT_DIR/logs/quirks.log" ||
+		it_bail "containers.conf: $(cat "$IT_DIR/logs/quirks.log")"
+	/usr/bin/python3 - "$CONTAINERS_CONF" "$snippet" <<'PY' >"$IT_DIR/logs/containers-conf.log" 2>&1 ||
+import re, sys, tomllib
+path, snippet_path = sys.argv[1:]
+text = open(path).read()
+snippet = tomllib.load(open(snippet_path, "rb"))["engine"]
+keys = ("runtime_supports_json", "runtime_supports_nocgroups")
+engine = tomllib.loads(text).get("engine", {})
+for key in keys:
+    if key in engine:
+        sys.exit(f"{path} sets engine.{key} already")
+lines = "".join(f"{key} = {json_list}\n" for key, json_list in
+                ((k, "[" + ", ".join('"%s"' % v for v in snippet[k]) + "]") for k in keys))
+if re.search(r"^\[engine\]\s*$", text, flags=re.M):
+    text = re.sub(r"^\[engine\]\s*$", "[engine]\n" + lines.rstrip("\n"), text, count=1, flags=re.M)
+else:
+    text += "\n[engine]\n" + lines
+parsed = tomllib.loads(text)["engine"]
+for key in keys:
+    assert parsed[key] == snippet[key], key
+open(path, "w").write(text)
+print("engine lists from", snippet_path, ":", {k: parsed[k] for k in keys})
+PY
+		it_bail "containers.conf: $(cat "$IT_DIR/logs/containers-conf.log")"
+}
+
 # ---- containers --------------------------------------------------------------
 
 # it_start PROFILE CASE NETWORK SCENARIO [ARGS...]: starts a container for CASE
 # (its name is $IT_TAG-CASE) running the scenario's entrypoint with ARGS, under
 # PROFILE, with NETWORK "sink" (the sinkhole) or "none"; detached.  Sets
-# IT_CID[CASE].
+# IT_CID[CASE].  With IT_PODMAN_WRAPPER=1, Podman's --runtime is the
+# profile's entryguard-runtime (it_wrapper_profile; CONTAINERS_CONF from
+# it_podman_wrapper_conf), which runs the real runtime of its runtime.path.
 it_start() {
 	local network=$3
 	case $network in
@@ -420,15 +501,17 @@ it_start() {
 }
 
 it_podman_start() {
-	local profile=$1 case_name=$2 network=$3 scenario=$4 name=$IT_TAG-$2 network_option cid pid
+	local profile=$1 case_name=$2 network=$3 scenario=$4 name=$IT_TAG-$2 network_option cid pid runtime
 	shift 4
 	case $network in
 	sink) network_option=ns:$IT_SINK_PATH ;;
 	none) network_option=none ;;
 	esac
 	IT_PODMAN_NAMES+=("$name")
+	runtime=${IT_RUNNER#podman-}
+	[ -z "${IT_PODMAN_WRAPPER:-}" ] || runtime=$IT_DIR/$profile/bin/entryguard-runtime
 	# shellcheck disable=SC2086 # IT_ULIMITS is a list of flags
-	cid=$(eg_podman --runtime "${IT_RUNNER#podman-}" --hooks-dir "$IT_DIR/$profile/hooks.d" \
+	cid=$(eg_podman --runtime "$runtime" --hooks-dir "$IT_DIR/$profile/hooks.d" \
 		run -d --name "$name" --network "$network_option" $IT_ULIMITS \
 		"$IT_IMAGE" "$(it_scenario_path "$scenario")" "$@" 2>"$IT_DIR/logs/$case_name.start") ||
 		{

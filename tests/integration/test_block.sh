@@ -163,7 +163,6 @@ REAL_RUNTIME=$(command -v "${runner#podman-}")
 [ "$runner" != containerd ] || REAL_RUNTIME=$(command -v runc)
 it_quirks
 it_install
-IT_WRAPPER=$IT_PREFIX/bin/entryguard-runtime
 [ -x "$IT_WRAPPER" ] || it_bail "install: no $IT_WRAPPER"
 it_egprobe32
 it_image podman
@@ -172,36 +171,19 @@ setup_started=$(it_now_ms)
 
 # ---- profiles -------------------------------------------------------------------
 
-blk_log() { echo "$IT_DIR/$1/entryguard.log"; }
+blk_log() { it_log_file "$1"; }
 
-# blk_profile NAME [KEY=JSON...]: it_profile (config, hooks.d, alerts file),
-# with the profile's log file, runtime.path where the runner needs it, and
-# for Podman the profile's entryguard-runtime.
+# blk_profile NAME [KEY=JSON...]: lib.sh's it_wrapper_profile (config,
+# hooks.d, alerts and log files, the profile's entryguard-runtime for
+# Podman), with runtime.path where the runner needs it.
 blk_profile() {
-	local name=$1 dir=$IT_DIR/$1 runtime_path=
+	local name=$1 runtime_path=
 	shift
 	case $runner in
 	podman-*) runtime_path=$REAL_RUNTIME ;;
 	containerd) runtime_path=$IT_DIR/guard/runc ;;
 	esac
-	it_profile "$name" "$@" ${runtime_path:+"runtime={\"path\": \"$runtime_path\"}"}
-	$IT_JSON hooks "$dir/hooks.d/entryguard.json" "$IT_HOOK" \
-		"ENTRYGUARD_CONFIG=$dir/config.json" "ENTRYGUARD_RUN_DIR=$IT_RUN_DIR" \
-		"ENTRYGUARD_LOG_FILE=$(blk_log "$name")" || it_bail "profile $name: hooks.d entry"
-	mkdir -p "$dir/bin" || it_bail "profile $name"
-	cat >"$dir/bin/entryguard-runtime" <<EOF || it_bail "profile $name: runtime"
-#!/bin/sh
-# test_block.sh, profile $name: entryguard-runtime with this profile's settings,
-# for every command Podman runs (it passes no environment of its own).
-ENTRYGUARD_CONFIG='$dir/config.json'
-ENTRYGUARD_RUN_DIR='$IT_RUN_DIR'
-ENTRYGUARD_LOG_FILE='$(blk_log "$name")'
-export ENTRYGUARD_CONFIG ENTRYGUARD_RUN_DIR ENTRYGUARD_LOG_FILE
-exec '$IT_WRAPPER' "\$@"
-EOF
-	chmod 0755 "$dir/bin/entryguard-runtime"
-	"$IT_CLI" check-config "$dir/config.json" >"$IT_DIR/logs/check-$name.txt" 2>&1 ||
-		it_bail "profile $name: $(cat "$IT_DIR/logs/check-$name.txt")"
+	IT_WRAPPER_RUNTIME_PATH=$runtime_path it_wrapper_profile "$name" "$@"
 }
 
 # The containerd guard: tests/lib/runtime-wrapper.sh as the "real runtime"
@@ -241,37 +223,10 @@ fi
 
 # ---- Podman: containers.conf -----------------------------------------------------
 
-# The system containers.conf (CONTAINERS_CONF replaces it), default_ulimits
-# for this VM, and the [engine] lists of the shipped snippet, so that Podman
-# treats a runtime named entryguard-runtime like runc (--log-format=json).
+# The system containers.conf, default_ulimits for this VM and the
+# wrapper's [engine] lists: lib.sh's it_podman_wrapper_conf.
 blk_podman_conf() {
-	local snippet=$IT_PREFIX/share/entryguard/containers.conf.d/entryguard-runtime.conf
-	[ -f "$snippet" ] || it_bail "install: no $snippet"
-	eg_quirk_podman_ulimits "$IT_DIR/containers" 2>>"$IT_DIR/logs/quirks.log" ||
-		it_bail "containers.conf: $(cat "$IT_DIR/logs/quirks.log")"
-	/usr/bin/python3 - "$CONTAINERS_CONF" "$snippet" <<'PY' >"$IT_DIR/logs/containers-conf.log" 2>&1 ||
-import re, sys, tomllib
-path, snippet_path = sys.argv[1:]
-text = open(path).read()
-snippet = tomllib.load(open(snippet_path, "rb"))["engine"]
-keys = ("runtime_supports_json", "runtime_supports_nocgroups")
-engine = tomllib.loads(text).get("engine", {})
-for key in keys:
-    if key in engine:
-        sys.exit(f"{path} sets engine.{key} already")
-lines = "".join(f"{key} = {json_list}\n" for key, json_list in
-                ((k, "[" + ", ".join('"%s"' % v for v in snippet[k]) + "]") for k in keys))
-if re.search(r"^\[engine\]\s*$", text, flags=re.M):
-    text = re.sub(r"^\[engine\]\s*$", "[engine]\n" + lines.rstrip("\n"), text, count=1, flags=re.M)
-else:
-    text += "\n[engine]\n" + lines
-parsed = tomllib.loads(text)["engine"]
-for key in keys:
-    assert parsed[key] == snippet[key], key
-open(path, "w").write(text)
-print("engine lists from", snippet_path, ":", {k: parsed[k] for k in keys})
-PY
-		it_bail "containers.conf: $(cat "$IT_DIR/logs/containers-conf.log")"
+	it_podman_wrapper_conf
 }
 
 # ---- containerd ------------------------------------------------------------------
