@@ -687,6 +687,16 @@ int burst_main(int argc, char **argv)
 		fprintf(stderr, "egprobe[%d]: burst starts at %lld us\n", (int)getpid(),
 		        (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
 	}
+	/* Containers often start with a soft RLIMIT_NOFILE of 1024: a burst may
+	 * use up to the hard limit. */
+	{
+		struct rlimit files;
+
+		if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+			files.rlim_cur = files.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &files);
+		}
+	}
 	deadline = monotonic_ms() + hold_ms;
 	for (made = 0; made < count; made++) {
 		uint16_t this_port = htons((uint16_t)(port + made));
@@ -716,7 +726,7 @@ int burst_main(int argc, char **argv)
 	fprintf(stderr,
 	        "egprobe[%d]: burst tcp %s ports %ld..%ld: %ld attempts, %ld pending, %ld "
 	        "connected, %ld failed%s%s\n",
-	        (int)getpid(), argv[1], port, port + count - 1, made, pending, connected, failed,
+	        (int)getpid(), argv[1], port, port + made - 1, made, pending, connected, failed,
 	        first_error ? ": " : "", first_error ? strerror(first_error) : "");
 	/* Keep every socket for the rest of the hold, whatever happened. */
 	if (deadline > monotonic_ms())
