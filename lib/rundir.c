@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,71 @@ bool eg_is_rootless(void)
 	return !(inside == 0 && outside == 0 && count == 4294967295UL);
 }
 
+uid_t eg_host_uid(void)
+{
+	_cleanup_fclose_ FILE *file = NULL;
+	unsigned long inside, outside, count;
+	uid_t uid = geteuid();
+
+	/* Root in a user namespace is the user who owns it (rootless Podman
+	 * maps that user to 0): the line whose inside range holds our uid. */
+	file = fopen("/proc/self/uid_map", "re");
+	if (!file)
+		return uid;
+	while (fscanf(file, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		if (uid >= inside && uid - inside < count)
+			return (uid_t)(outside + (uid - inside));
+	return uid;
+}
+
+/* A directory that exists and belongs to us (as seen from here: in Podman's
+ * user namespace the user's own files belong to uid 0). */
+static bool own_directory(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid();
+}
+
+/* Where the user's runtime files live when XDG_RUNTIME_DIR is not passed
+ * (a hooks.d entry with an "env" gets nothing else; `su -` sets none): as
+ * Podman chooses it, /run/user/UID, else its own /tmp/podman-run-UID. */
+static int runtime_dir_default(char **ret_path, struct eg_error *err)
+{
+	static const char *const prefixes[] = {"/run/user/", "/tmp/podman-run-"};
+	uid_t uid = eg_host_uid();
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		char *path;
+
+		if (asprintf(&path, "%s%u", prefixes[i], (unsigned)uid) < 0)
+			return eg_error_set(err, ENOMEM, "out of memory");
+		if (own_directory(path)) {
+			*ret_path = path;
+			return 0;
+		}
+		free(path);
+	}
+	return eg_error_set(err, ENOENT,
+	                    "rootless, XDG_RUNTIME_DIR is not set, and neither /run/user/%u nor "
+	                    "/tmp/podman-run-%u is a directory of ours: set XDG_RUNTIME_DIR or "
+	                    "ENTRYGUARD_RUN_DIR",
+	                    (unsigned)uid, (unsigned)uid);
+}
+
+int eg_user_home(char **ret_path)
+{
+	const char *home = getenv("HOME");
+	struct passwd *entry;
+
+	if (home && home[0] == '/')
+		return (*ret_path = strdup(home)) ? 0 : -ENOMEM;
+	entry = getpwuid(eg_host_uid());
+	if (!entry || !entry->pw_dir || entry->pw_dir[0] != '/')
+		return -ENOENT;
+	return (*ret_path = strdup(entry->pw_dir)) ? 0 : -ENOMEM;
+}
+
 int eg_run_dir(char **ret_path, struct eg_error *err)
 {
 	const char *explicit_dir = getenv("ENTRYGUARD_RUN_DIR");
@@ -44,11 +110,15 @@ int eg_run_dir(char **ret_path, struct eg_error *err)
 			                    explicit_dir);
 		path = strdup(explicit_dir);
 	} else if (eg_is_rootless()) {
-		if (!runtime_dir || runtime_dir[0] != '/')
-			return eg_error_set(
-			    err, ENOENT,
-			    "rootless, and XDG_RUNTIME_DIR is not an absolute path: "
-			    "set it or ENTRYGUARD_RUN_DIR");
+		_cleanup_free_ char *fallback = NULL;
+
+		/* XDG: a relative $XDG_RUNTIME_DIR is to be ignored. */
+		if (!runtime_dir || runtime_dir[0] != '/') {
+			int r = runtime_dir_default(&fallback, err);
+			if (r < 0)
+				return r;
+			runtime_dir = fallback;
+		}
 		if (asprintf(&path, "%s/entryguard", runtime_dir) < 0)
 			path = NULL;
 	} else {
@@ -62,7 +132,8 @@ int eg_run_dir(char **ret_path, struct eg_error *err)
 
 int eg_alerts_default_path(char **ret_path, struct eg_error *err)
 {
-	const char *state_home = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *state_home = getenv("XDG_STATE_HOME");
+	_cleanup_free_ char *home = NULL;
 	char *path = NULL;
 	int r;
 
@@ -70,12 +141,13 @@ int eg_alerts_default_path(char **ret_path, struct eg_error *err)
 		r = asprintf(&path, "/var/log/entryguard/alerts.ndjson");
 	else if (state_home && state_home[0] == '/') /* XDG: relative ones are ignored */
 		r = asprintf(&path, "%s/entryguard/alerts.ndjson", state_home);
-	else if (home && home[0] == '/')
+	else if (eg_user_home(&home) == 0)
 		r = asprintf(&path, "%s/.local/state/entryguard/alerts.ndjson", home);
 	else
 		return eg_error_set(err, ENOENT,
-		                    "rootless, and neither XDG_STATE_HOME nor HOME is set: "
-		                    "set alerts.path in the config");
+		                    "rootless, XDG_STATE_HOME and HOME are not set, and uid %u has "
+		                    "no home in the user database: set alerts.path in the config",
+		                    (unsigned)eg_host_uid());
 	if (r < 0)
 		return eg_error_set(err, ENOMEM, "out of memory");
 	*ret_path = path;

@@ -16,6 +16,10 @@
 #ifndef IPPROTO_UDPLITE
 #define IPPROTO_UDPLITE 136
 #endif
+/* include/uapi/linux/in6.h (Linux 4.5) */
+#ifndef IPV6_HDRINCL
+#define IPV6_HDRINCL 36
+#endif
 
 static int get_int(int socket, int option, int *ret)
 {
@@ -26,11 +30,24 @@ static int get_int(int socket, int option, int *ret)
 	return 0;
 }
 
+/* Whether a raw socket sends the caller's IP header: IPPROTO_RAW always
+ * does (raw_sendmsg, rawv6_sendmsg), otherwise the socket option says.  A
+ * socket we cannot ask counts as one that does. */
+static bool header_included(int socket, const struct eg_socket_kind *kind)
+{
+	int value = 0;
+	socklen_t length = sizeof(value);
+
+	if (kind->protocol == IPPROTO_RAW)
+		return true;
+	if (kind->domain == AF_INET)
+		return getsockopt(socket, IPPROTO_IP, IP_HDRINCL, &value, &length) < 0 || value;
+	return getsockopt(socket, IPPROTO_IPV6, IPV6_HDRINCL, &value, &length) < 0 || value;
+}
+
 int eg_socket_kind_read(int socket, struct eg_socket_kind *ret_kind)
 {
 	struct eg_socket_kind kind = {0};
-	struct timeval timeout = {0};
-	socklen_t length = sizeof(timeout);
 	int flags, r;
 
 	r = get_int(socket, SO_DOMAIN, &kind.domain);
@@ -43,11 +60,8 @@ int eg_socket_kind_read(int socket, struct eg_socket_kind *ret_kind)
 	flags = fcntl(socket, F_GETFL);
 	if (flags < 0)
 		return -errno;
+	kind.file_flags = flags;
 	kind.blocking = !(flags & O_NONBLOCK);
-	if (getsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, &length) == 0 &&
-	    (timeout.tv_sec > 0 || timeout.tv_usec > 0))
-		kind.send_timeout_ns =
-		    (uint64_t)timeout.tv_sec * 1000000000ull + (uint64_t)timeout.tv_usec * 1000ull;
 	kind.ip = kind.domain == AF_INET || kind.domain == AF_INET6 || kind.domain == AF_SMC ||
 	          kind.domain == AF_RDS;
 	kind.stream = kind.type == SOCK_STREAM;
@@ -57,6 +71,10 @@ int eg_socket_kind_read(int socket, struct eg_socket_kind *ret_kind)
 		else if (kind.type == SOCK_DGRAM &&
 		         (kind.protocol == IPPROTO_UDP || kind.protocol == IPPROTO_UDPLITE))
 			kind.judged = true, kind.transport = EG_TRANSPORT_UDP;
+		else
+			kind.other_ip = true;
+		if (kind.type == SOCK_RAW)
+			kind.header_included = header_included(socket, &kind);
 	} else if (kind.domain == AF_SMC && kind.stream) {
 		/* SMC falls back to, and always starts with, a TCP connection
 		 * to the sockaddr_in/in6 it is given. */
@@ -64,6 +82,17 @@ int eg_socket_kind_read(int socket, struct eg_socket_kind *ret_kind)
 	}
 	*ret_kind = kind;
 	return 0;
+}
+
+uint64_t eg_socket_send_timeout_ns(int socket)
+{
+	struct timeval timeout = {0};
+	socklen_t length = sizeof(timeout);
+
+	if (getsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, &length) < 0 ||
+	    (timeout.tv_sec <= 0 && timeout.tv_usec <= 0))
+		return 0;
+	return (uint64_t)timeout.tv_sec * 1000000000ull + (uint64_t)timeout.tv_usec * 1000ull;
 }
 
 uint64_t eg_socket_cookie(int socket)
@@ -89,13 +118,22 @@ int eg_emulate_connect_start(int socket, const struct eg_socket_kind *kind,
 		*ret_result = r < 0 ? -errno : 0;
 		return 0;
 	}
-	flags = fcntl(socket, F_GETFL);
-	if (flags < 0 || fcntl(socket, F_SETFL, flags | O_NONBLOCK) < 0) {
+	/* The flags read with the kind, a moment ago, are put back: another
+	 * thread of the container that changes them during these few
+	 * microseconds has its change undone (emulate.h). */
+	flags = kind->file_flags;
+	if (fcntl(socket, F_SETFL, flags | O_NONBLOCK) < 0) {
 		*ret_result = -errno;
 		return 0;
 	}
 	r = connect(socket, address, name->name_length);
 	error = r < 0 ? errno : 0;
+	if (error == EINPROGRESS) {
+		r = connect(socket, address, name->name_length);
+		error = r < 0 ? errno : 0;
+		if (error == EISCONN)
+			error = 0;
+	}
 	(void)fcntl(socket, F_SETFL, flags);
 	if (error == EINPROGRESS || error == EALREADY)
 		return 1;

@@ -48,18 +48,35 @@ struct eg_socket_kind {
 	/* TCP (or MPTCP, SMC) or UDP (or UDP-Lite): the rule's attempts. */
 	bool judged;
 	enum eg_transport transport;
-	bool blocking;            /* O_NONBLOCK clear on the open file */
-	uint64_t send_timeout_ns; /* SO_SNDTIMEO; 0: none */
+	/* An AF_INET or AF_INET6 socket that is neither of those (raw, ICMP
+	 * "ping", SCTP...): its packets still go to the address it names. */
+	bool other_ip;
+	/* A raw socket whose packets carry the caller's own IP header
+	 * (IPPROTO_RAW, IP_HDRINCL, IPV6_HDRINCL): the destination is in the
+	 * payload, not (only) in the name. */
+	bool header_included;
+	bool blocking;  /* O_NONBLOCK clear on the open file */
+	int file_flags; /* F_GETFL of the open file, as read */
 };
 
+/* -ENOTSOCK for a descriptor that is not a socket. */
 int eg_socket_kind_read(int socket, struct eg_socket_kind *ret_kind);
+
+/* SO_SNDTIMEO in nanoseconds, 0: none (read only for a call that must
+ * wait: it bounds the wait). */
+uint64_t eg_socket_send_timeout_ns(int socket);
 
 /* SO_COOKIE, 0 when the kernel has none. */
 uint64_t eg_socket_cookie(int socket);
 
 /* connect(2) with the copied name.  Returns 0 and the syscall's result in
  * *ret_result (0 or a negative errno) when done, 1 when a blocking connect
- * is under way: wait for EPOLLOUT, then eg_emulate_connect_finish(). */
+ * is under way: wait for EPOLLOUT, then eg_emulate_connect_finish().  A
+ * blocking stream connect that answers EINPROGRESS is asked once more at
+ * once, still non-blocking, as the kernel's own blocking connect ends
+ * (__inet_stream_connect(): 0 once the handshake is done, the socket's
+ * error once it closed, EALREADY while it goes on): a loopback handshake
+ * is usually done by then. */
 int eg_emulate_connect_start(int socket, const struct eg_socket_kind *kind,
                              const struct eg_message *name, int64_t *ret_result);
 /* The result a blocking connect would have returned (SO_ERROR, consumed as

@@ -33,15 +33,24 @@ static int load_config(struct monitor *monitor, char **ret_path, struct eg_error
 	return eg_config_load_file(*ret_path, &monitor->config, err);
 }
 
-static int decide_mode(const struct monitor *monitor, const struct eg_oci_listener_message *message,
+/* The metadata's mode is entryguard-runtime's: its profile denies
+ * io_uring_setup in block and kill modes (RUNTIME.md), so every attempt of
+ * the container is one of the notified syscalls and the seccomp listener
+ * sees it before the kernel acts; the sock_diag dumps (every 5 ms in a
+ * window, each walking the host's TCP hash and every socket of the
+ * namespace) then only cost.  On crun's receiver route the profile is the
+ * user's, and io_uring may be allowed: sock_diag stays. */
+static int decide_mode(struct monitor *monitor, const struct eg_oci_listener_message *message,
                        const struct eg_oci_spec *spec, enum eg_mode *ret_mode, struct eg_error *err)
 {
 	const char *annotation;
 	bool ignored = false;
 	int r;
 
-	if (message->metadata && eg_listener_metadata_mode(message->metadata, ret_mode) == 0)
+	if (message->metadata && eg_listener_metadata_mode(message->metadata, ret_mode) == 0) {
+		monitor->seccomp_sees_every_attempt = *ret_mode >= EG_MODE_BLOCK;
 		return 0;
+	}
 	annotation = eg_oci_annotation(spec->annotations, EG_ANNOTATION_MODE);
 	if (!annotation)
 		annotation = eg_oci_annotation(message->state.annotations, EG_ANNOTATION_MODE);

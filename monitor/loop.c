@@ -58,8 +58,9 @@ int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
 	monitor->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (monitor->epoll_fd < 0)
 		return eg_error_set_errno(err, errno, "epoll_create1");
-	r = watch_fd(monitor, eg_proc_connector_fd(monitor->connector),
-	             MONITOR_SOURCE_PROC_CONNECTOR, err);
+	if (monitor->connector)
+		r = watch_fd(monitor, eg_proc_connector_fd(monitor->connector),
+		             MONITOR_SOURCE_PROC_CONNECTOR, err);
 	if (r >= 0)
 		r = watch_fd(monitor, monitor->signal_fd, MONITOR_SOURCE_SIGNAL, err);
 	if (r >= 0)
@@ -71,18 +72,24 @@ int monitor_loop_setup(struct monitor *monitor, struct eg_error *err)
 	return r;
 }
 
-static void arm_timer(struct monitor *monitor, bool on)
+/* The timer serves the socket dumps (while a window is open) and the
+ * procfs tracker's scans (tracker.c says how often); 0 ms: disarmed. */
+static void arm_timer(struct monitor *monitor, bool dump, int tracker_ms)
 {
 	struct itimerspec spec = {0};
+	int interval_ms = dump ? EG_MONITOR_DUMP_INTERVAL_MS : tracker_ms;
 
-	if (on == monitor->dumping)
+	if (dump && tracker_ms > 0 && tracker_ms < interval_ms)
+		interval_ms = tracker_ms;
+	if (dump == monitor->dumping && interval_ms == monitor->timer_interval_ms)
 		return;
-	if (on) {
-		spec.it_value.tv_nsec = EG_MONITOR_DUMP_INTERVAL_MS * NS_PER_MS;
+	if (interval_ms > 0) {
+		spec.it_value.tv_nsec = interval_ms * NS_PER_MS;
 		spec.it_interval = spec.it_value;
 	}
 	timerfd_settime(monitor->timer_fd, 0, &spec, NULL);
-	monitor->dumping = on;
+	monitor->dumping = dump;
+	monitor->timer_interval_ms = interval_ms;
 }
 
 /* With monitor.lifetime "window": done once every window that opened has
@@ -108,7 +115,8 @@ void monitor_update_timer(struct monitor *monitor, uint64_t now_ns)
 
 	/* Outside every window no attempt can match: no dumps at all, so an
 	 * idle monitor costs one sleeping process. */
-	arm_timer(monitor, open && monitor->sockets);
+	arm_timer(monitor, open && monitor->sockets,
+	          monitor_tracker_interval_ms(monitor, now_ns, open));
 	if (window_lifetime_over(monitor, now_ns, open)) {
 		eg_log_info("container %s: no window can open any more (monitor.lifetime window)",
 		            monitor->container->id);
@@ -144,11 +152,14 @@ static void dispatch(struct monitor *monitor, const struct epoll_event *event)
 		/* Process events first: a socket must be judged against the tree
 		 * as it is now (a child's exec may be queued behind it). */
 		monitor_tree_receive(monitor);
-		if (read(monitor->timer_fd, &expirations, sizeof(expirations)) > 0)
+		monitor_tree_poll(monitor);
+		if (read(monitor->timer_fd, &expirations, sizeof(expirations)) > 0 &&
+		    monitor->dumping)
 			monitor_sockets_scan(monitor, monitor_now_ns());
 		break;
 	case MONITOR_SOURCE_INIT_EXIT:
 		/* A last look: an attempt made just before the end still counts. */
+		monitor_tree_poll(monitor);
 		if (monitor->dumping)
 			monitor_sockets_scan(monitor, monitor_now_ns());
 		eg_log_info("container %s: init exited; monitor done", monitor->container->id);

@@ -8,7 +8,8 @@
  * (listen mode: the container is learnt from the runtime's seccomp listener
  * message on PATH, and the monitor serves the container's seccomp
  * notifications).  Sets up in an order that loses no event (subscribe to
- * process events, prove they arrive, then seed the tree from /proc), says
+ * process events, prove they arrive, then seed the tree from /proc; or,
+ * where the kernel refuses that, poll /proc: tracker.c), says
  * "ready" on the ready fd, and watches until the container's init exits.
  * It never outlives the container: the init's pidfd ends the loop, and its
  * run folder is removed on the way out.
@@ -25,9 +26,8 @@
 #include "monitor/listener.h"
 #include "monitor/monitor.h"
 #include "monitor/notify.h"
+#include "monitor/tracker_procfs.h"
 
-/* The probe forks one child and waits for its events: a few ms normally. */
-#define PROBE_TIMEOUT_MS  2000
 /* How long a listening monitor waits for the runtime to connect and send
  * its message: crun connects at once, runc after the createRuntime hooks
  * (whose time is theirs).  A runtime that fails before it connects leaves
@@ -115,15 +115,9 @@ static int set_up(struct monitor *monitor, struct eg_error *err)
 		r = prepare(monitor, err);
 	if (r >= 0)
 		r = open_init_pidfd(monitor, err);
-	/* Subscribe before seeding: a fork between the /proc scan and the
-	 * subscription would otherwise be lost. */
+	/* The proc connector (or the procfs tracker), then the seed. */
 	if (r >= 0)
-		r = eg_proc_connector_open(NULL, &monitor->connector, err);
-	if (r >= 0)
-		r = eg_proc_connector_probe(monitor->connector, PROBE_TIMEOUT_MS,
-		                            monitor_tree_on_event, monitor, err);
-	if (r >= 0)
-		r = monitor_tree_seed(monitor, err);
+		r = monitor_tracker_open(monitor, err);
 	if (r >= 0)
 		r = eg_alert_open(monitor->container->alerts_path, &monitor->alerts_fd, err);
 	if (r >= 0)
@@ -152,9 +146,7 @@ static int listen_set_up(struct monitor *monitor, const struct options *options,
 	if (r >= 0)
 		r = eg_listener_bind(options->listen_path, ret_listener_fd, err);
 	if (r >= 0)
-		r = eg_proc_connector_open(NULL, &monitor->connector, err);
-	if (r >= 0)
-		r = eg_proc_connector_probe(monitor->connector, PROBE_TIMEOUT_MS, NULL, NULL, err);
+		r = monitor_tracker_listen_open(monitor, err);
 	if (r >= 0)
 		monitor_control_open(monitor);
 	if (r >= 0)
@@ -192,21 +184,11 @@ static int listen_receive(struct monitor *monitor, const struct options *options
 	if (r >= 0)
 		r = open_init_pidfd(monitor, err);
 	if (r >= 0)
-		r = monitor_tree_seed_init(monitor, err);
-	if (r < 0)
-		return r;
-	/* The queue holds the container's whole history, unless it overflowed
-	 * while we waited: then /proc is the best there is. */
-	monitor_tree_receive(monitor);
-	if (monitor->events_lost) {
-		eg_log_warning("container %s: process events were lost while waiting for the "
-		               "runtime; the tree is taken from /proc instead",
-		               monitor->container->id);
-		r = monitor_tree_seed(monitor, err);
-	}
+		r = monitor_tracker_listen_seed(monitor, err);
 	if (r >= 0)
 		r = eg_alert_open(monitor->container->alerts_path, &monitor->alerts_fd, err);
-	if (r >= 0 && monitor->container->mode != EG_MODE_OFF)
+	if (r >= 0 && monitor->container->mode != EG_MODE_OFF &&
+	    !monitor->seccomp_sees_every_attempt)
 		open_sockets_optional(monitor);
 	if (r >= 0)
 		r = monitor_loop_setup(monitor, err);
@@ -236,6 +218,7 @@ static void tear_down(struct monitor *monitor)
 	monitor_notify_free(monitor->notify);
 	monitor_sockets_free(monitor);
 	eg_proc_connector_free(monitor->connector);
+	eg_proc_poll_free(monitor->poll);
 	eg_correlator_free(monitor->correlator);
 	eg_rule_free(monitor->rule);
 	eg_config_free(monitor->config);

@@ -9,7 +9,9 @@
  *   main.c         arguments, set-up in the right order, the ready handshake
  *   listen.c       listen mode: the runtime's message -> the container
  *   loop.c         the epoll loop, timers, lifetime
- *   tree.c         proc connector events -> the correlator (process tree)
+ *   tree.c         process events -> the correlator (process tree)
+ *   tracker.c      where the events come from: the proc connector, or the
+ *                  procfs tracker (tracker_procfs.c) where it cannot be had
  *   sockets.c      sock_diag dumps -> connection attempts -> decisions
  *   notify*.c      seccomp notifications -> decisions -> answers (notify.h)
  *   alerting.c     decisions -> rate-limited alert records
@@ -38,6 +40,7 @@
 #define EG_MONITOR_DUMP_INTERVAL_MS 5
 
 struct eg_sockets;     /* sockets.c */
+struct eg_proc_poll;   /* tracker_procfs.h */
 struct monitor_notify; /* notify.h */
 
 /* What the monitor's epoll events carry in data.u64: the source in the low
@@ -65,7 +68,11 @@ struct monitor {
 	struct eg_config *config;
 	struct eg_rule *rule;
 	struct eg_correlator *correlator;
-	struct eg_proc_connector *connector;
+	struct eg_proc_connector *connector; /* NULL with the procfs tracker */
+	struct eg_proc_poll *poll;           /* the procfs tracker, or NULL */
+	/* Listen mode: why the proc connector failed its probe before the
+	 * config was known ("" when it did not). */
+	char connector_failure[EG_ERROR_MESSAGE_MAX];
 	struct eg_sockets *sockets;
 	struct monitor_notify *notify; /* listen mode */
 	struct eg_host_id host_id;
@@ -78,7 +85,8 @@ struct monitor {
 	int alerts_fd;
 	int control_fd; /* -1: no control socket (it is optional) */
 
-	bool dumping; /* the dump timer is armed */
+	bool dumping;          /* the dump timer is armed */
+	int timer_interval_ms; /* 0: disarmed */
 	bool any_window_opened;
 	/* The end of the last open window as of the last look (0: none), and
 	 * whether a tree event happened since (monitor_window_open()). */
@@ -86,14 +94,21 @@ struct monitor {
 	bool windows_changed;
 	uint64_t first_exec_ns; /* 0: no exec seen yet */
 	bool exiting;
-	bool listen_mode;    /* started by entryguard-runtime (--listen) */
+	bool listen_mode; /* started by entryguard-runtime (--listen) */
+	/* Listen mode, block or kill, entryguard-runtime's profile (io_uring
+	 * denied): every attempt is a notified syscall, so sock_diag dumps
+	 * would add nothing but their cost (listen.c). */
+	bool seccomp_sees_every_attempt;
 	uint64_t started_ns; /* CLOCK_MONOTONIC, for the uptime */
 	struct eg_rate_limit rate_limit;
 	uint64_t alerts_written;
 	uint64_t nanoseconds_per_tick; /* of /proc/PID/stat's start time */
 	uint64_t init_started_ns;      /* CLOCK_MONOTONIC; monitor_tree_set_init_start() */
+	uint64_t boot_offset_ns;       /* CLOCK_BOOTTIME - CLOCK_MONOTONIC, same place */
+	uint64_t tree_changed_ns;      /* the procfs tracker's last event */
 	uint64_t events_lost;          /* proc connector overruns */
 	bool init_exec_seen;
+	bool init_exec_pending;                   /* the procfs tracker saw the init exec twice */
 	char init_exec_name[EG_PROCESS_NAME_MAX]; /* basename of process.args[0] */
 };
 
@@ -110,6 +125,29 @@ void monitor_tree_receive(struct monitor *monitor);
 bool monitor_window_open(struct monitor *monitor, uint64_t now_ns);
 /* CLOCK_MONOTONIC, the proc connector's clock. */
 uint64_t monitor_now_ns(void);
+
+/* tracker.c */
+/* Hook mode: opens the tracker monitor.tracker (or $ENTRYGUARD_TRACKER)
+ * asks for, with "auto"'s fallback, and seeds the tree from /proc. */
+int monitor_tracker_open(struct monitor *monitor, struct eg_error *err);
+/* Listen mode, before the container is known: the proc connector, unless
+ * $ENTRYGUARD_TRACKER says procfs.  A failed probe is kept for later unless
+ * the variable says proc_connector. */
+int monitor_tracker_listen_open(struct monitor *monitor, struct eg_error *err);
+/* Listen mode, once the container and its config are known: the tracker
+ * decided, the tree seeded (the init, then the queued events or /proc). */
+int monitor_tracker_listen_seed(struct monitor *monitor, struct eg_error *err);
+/* The procfs tracker's scan (the timer's); nothing with the connector. */
+void monitor_tree_poll(struct monitor *monitor);
+/* How often the timer must fire for the tracker alone: 0 with the proc
+ * connector. */
+int monitor_tracker_interval_ms(const struct monitor *monitor, uint64_t now_ns, bool window_open);
+/* Before judging an attempt of thread tid: its process and ancestors
+ * brought up to date from /proc (the procfs tracker: always; the proc
+ * connector: when the process is untracked, events having been lost).
+ * Returns 1 tracked, 0 not the container's (lineage leads elsewhere), or a
+ * negative errno when its lineage could not be known. */
+int monitor_tree_resolve(struct monitor *monitor, pid_t tid);
 
 /* sockets.c */
 int monitor_sockets_open(struct monitor *monitor, struct eg_error *err);

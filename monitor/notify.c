@@ -6,10 +6,13 @@
  * What each notification gets is decided in notify_call.c.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -71,6 +74,24 @@ static int allocate(struct monitor_notify *notify, struct eg_error *err)
 	return 0;
 }
 
+void monitor_notify_set_files_walk_tree(struct monitor_notify *notify, bool enabled)
+{
+	notify->files_walk_tree = enabled;
+}
+
+/* Whether pid lives in a pid namespace of its own (not the monitor's). */
+static bool own_pid_namespace(pid_t pid)
+{
+	struct stat theirs, ours;
+	char path[64];
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &theirs) == 0 && stat("/proc/self/ns/pid", &ours) == 0 &&
+	       (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev);
+}
+
 int monitor_notify_new(struct monitor *monitor, int listener_fd, int epoll_fd, uint32_t epoll_tag,
                        struct monitor_notify **ret_notify, struct eg_error *err)
 {
@@ -85,6 +106,8 @@ int monitor_notify_new(struct monitor *monitor, int listener_fd, int epoll_fd, u
 	notify->listener_fd = listener_fd;
 	notify->epoll_fd = epoll_fd;
 	notify->epoll_tag = epoll_tag;
+	notify->files_walk_tree =
+	    monitor->container && own_pid_namespace(monitor->container->init_pid);
 	notify->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (notify->timer_fd < 0)
 		r = eg_error_set_errno(err, errno, "timerfd_create");
@@ -100,9 +123,13 @@ int monitor_notify_new(struct monitor *monitor, int listener_fd, int epoll_fd, u
 		monitor_notify_free(notify);
 		return r;
 	}
-	/* Best effort: kernels before 6.6 answer EINVAL and simply wake
-	 * across CPUs. */
-	(void)monitor_notify_set_sync_wake_up(notify, true);
+	/* Kernels before 6.6 answer EINVAL and simply wake across CPUs:
+	 * slower, not wrong.  Said once per monitor. */
+	r = monitor_notify_set_sync_wake_up(notify, true);
+	if (r < 0)
+		eg_log_info("container %s: seccomp listener without SYNC_WAKE_UP (%s; Linux 6.6+): "
+		            "each notification wakes across CPUs",
+		            monitor->container ? monitor->container->id : "?", strerror(-r));
 	*ret_notify = notify;
 	return 0;
 }
@@ -120,19 +147,136 @@ void operation_free(struct operation *operation)
 	free(operation);
 }
 
-static void forget(struct monitor_notify *notify, size_t index)
+void residue_clear(struct residue *residue)
+{
+	free(residue->sent_bytes);
+	*residue = (struct residue){0};
+}
+
+/* An interrupted call that had sent part of a stream send: what went out
+ * is remembered for the restarted call. */
+static void keep_residue(struct monitor_notify *notify, const struct operation *operation)
+{
+	struct residue *slot;
+	const struct eg_message *message;
+
+	if (operation->kind != OPERATION_SEND || !operation->stream || operation->vector ||
+	    operation->offset == 0 || operation->count != 1)
+		return;
+	message = &operation->messages[0];
+	slot = &notify->residues[notify->residue_next++ % RESIDUES_MAX];
+	if (slot->tid)
+		notify->residues_held--;
+	residue_clear(slot);
+	slot->sent_bytes = malloc(operation->offset);
+	if (!slot->sent_bytes)
+		return;
+	memcpy(slot->sent_bytes, message->payload, operation->offset);
+	slot->tid = operation->target.tid;
+	slot->cookie = eg_socket_cookie(operation->socket);
+	slot->buffer_address = operation->buffer_address;
+	slot->buffer_length = operation->buffer_length;
+	slot->flags = operation->flags;
+	slot->sent = operation->offset;
+	notify->residues_held++;
+	notify->stats.residues_kept++;
+}
+
+bool notify_residue_take(struct monitor_notify *notify, pid_t tid, struct residue *ret_residue)
+{
+	if (!notify->residues_held)
+		return false;
+	for (size_t i = 0; i < RESIDUES_MAX; i++)
+		if (notify->residues[i].tid == tid) {
+			*ret_residue = notify->residues[i];
+			notify->residues[i] = (struct residue){0};
+			notify->residues_held--;
+			return true;
+		}
+	return false;
+}
+
+bool residue_matches(const struct residue *residue, uint64_t cookie, uint64_t buffer_address,
+                     uint64_t buffer_length, uint32_t flags, const struct eg_message *message)
+{
+	return residue->tid && cookie && residue->cookie == cookie &&
+	       residue->buffer_address == buffer_address &&
+	       residue->buffer_length == buffer_length && residue->flags == flags &&
+	       message->payload && message->length >= residue->sent &&
+	       memcmp(message->payload, residue->sent_bytes, residue->sent) == 0;
+}
+
+/* Drops a waiting call.  interrupted: its thread lives on and may restart
+ * the call, so what a stream send had sent is kept for it. */
+static void forget_interrupted(struct monitor_notify *notify, size_t index, bool interrupted)
 {
 	struct operation *operation = notify->waiting[index];
 
 	if (!operation)
 		return;
-	/* Closing the copy would not take it out of the epoll set: epoll
-	 * keys on the open file, which the container's descriptor keeps
-	 * open, and would go on reporting it under this slot. */
-	epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, operation->socket, NULL);
+	if (interrupted)
+		keep_residue(notify, operation);
+	operation_release_socket(notify, operation);
+	if (operation->thread_watched)
+		epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, operation->target.pidfd, NULL);
 	operation_free(operation);
 	notify->waiting[index] = NULL;
 	notify->stats.pending--;
+}
+
+void operation_release_socket(struct monitor_notify *notify, struct operation *operation)
+{
+	/* Closing the copy would not take it out of the epoll set: epoll
+	 * keys on the open file, which the container's descriptor keeps
+	 * open, and would go on reporting it under this slot. */
+	if (operation->socket_watched)
+		epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, operation->socket, NULL);
+	operation->socket_watched = false;
+	eg_close_fd(&operation->socket);
+	operation->socket = -1;
+}
+
+static void forget(struct monitor_notify *notify, size_t index)
+{
+	forget_interrupted(notify, index, false);
+}
+
+int notify_pidfd(struct monitor_notify *notify, struct eg_target *target, bool fresh)
+{
+	struct pidfd_entry *entry = NULL;
+	int r;
+
+	for (size_t i = 0; i < PIDFD_CACHE_SIZE; i++)
+		if (notify->pidfds[i].tid == target->tid)
+			entry = &notify->pidfds[i];
+	if (entry && !fresh) {
+		eg_target_close(target);
+		target->pidfd = entry->pidfd;
+		target->pidfd_borrowed = true;
+		target->pidfd_is_thread = true;
+		notify->stats.pidfds_reused++;
+		return 0;
+	}
+	if (entry) {
+		/* Its thread is gone: the number names another task now. */
+		if (target->pidfd == entry->pidfd)
+			eg_target_close(target);
+		eg_close_fd(&entry->pidfd);
+		entry->tid = 0;
+	}
+	r = eg_target_open_pidfd(target);
+	/* Only a thread pidfd is kept: a process pidfd (before Linux 6.9)
+	 * reads the leader's descriptor table, which the thread was proven to
+	 * share only now. */
+	if (r < 0 || !target->pidfd_is_thread)
+		return r;
+	entry = &notify->pidfds[notify->pidfd_next++ % PIDFD_CACHE_SIZE];
+	if (entry->tid)
+		eg_close_fd(&entry->pidfd);
+	entry->tid = target->tid;
+	entry->pidfd = target->pidfd;
+	target->pidfd_borrowed = true;
+	return 0;
 }
 
 void monitor_notify_free(struct monitor_notify *notify)
@@ -141,6 +285,11 @@ void monitor_notify_free(struct monitor_notify *notify)
 		return;
 	for (size_t i = 0; i < MONITOR_NOTIFY_PENDING_MAX; i++)
 		forget(notify, i);
+	for (size_t i = 0; i < RESIDUES_MAX; i++)
+		residue_clear(&notify->residues[i]);
+	for (size_t i = 0; i < PIDFD_CACHE_SIZE; i++)
+		if (notify->pidfds[i].tid)
+			eg_close_fd(&notify->pidfds[i].pidfd);
 	/* Closing the listener answers every notification still waiting with
 	 * ENOSYS, and every later one too: see docs/BLOCKING.md. */
 	eg_close_fd(&notify->listener_fd);
@@ -214,7 +363,13 @@ int monitor_notify_receive(struct monitor_notify *notify, const struct seccomp_n
 	return 0;
 }
 
-/* The timer follows the earliest deadline of the waiting calls. */
+/* While calls wait, their validity is looked at this often: a signal that
+ * interrupts a call whose thread then goes on (EINTR) leaves no other trace
+ * (the thread's pidfd stays quiet, and its socket may never drain). */
+#define SWEEP_INTERVAL_NS 1000000000ull
+
+/* The timer follows the earliest deadline of the waiting calls, and the
+ * next sweep while any waits. */
 static void arm_timer(struct monitor_notify *notify)
 {
 	struct itimerspec spec = {0};
@@ -226,6 +381,16 @@ static void arm_timer(struct monitor_notify *notify)
 		    (!earliest || operation->deadline_ns < earliest))
 			earliest = operation->deadline_ns;
 	}
+	if (notify->stats.pending) {
+		uint64_t now = monitor_now_ns();
+
+		if (notify->sweep_ns <= now)
+			notify->sweep_ns = now + SWEEP_INTERVAL_NS;
+		if (!earliest || notify->sweep_ns < earliest)
+			earliest = notify->sweep_ns;
+	} else {
+		notify->sweep_ns = 0;
+	}
 	if (earliest) {
 		spec.it_value.tv_sec = (time_t)(earliest / 1000000000ull);
 		spec.it_value.tv_nsec = (long)(earliest % 1000000000ull);
@@ -233,16 +398,49 @@ static void arm_timer(struct monitor_notify *notify)
 	timerfd_settime(notify->timer_fd, TFD_TIMER_ABSTIME, &spec, NULL);
 }
 
+/* A waiting call keeps its own pidfd (a kept one may be closed meanwhile)
+ * and watches it: a thread pidfd is readable once the thread is gone, so
+ * the call is dropped then, not when its socket happens to be writable. */
+static int own_and_watch_thread(struct monitor_notify *notify, struct operation *operation,
+                                uint32_t slot)
+{
+	uint64_t timeout_ns;
+
+	/* SO_SNDTIMEO bounds a blocking call's wait, from its start. */
+	if (operation->blocking && (timeout_ns = eg_socket_send_timeout_ns(operation->socket)))
+		operation->deadline_ns = operation->started_ns + timeout_ns;
+	if (operation->target.pidfd_borrowed) {
+		int copy = fcntl(operation->target.pidfd, F_DUPFD_CLOEXEC, 3);
+
+		if (copy < 0)
+			return -errno;
+		operation->target.pidfd = copy;
+		operation->target.pidfd_borrowed = false;
+	}
+	if (operation->target.pidfd >= 0 &&
+	    watch(notify, operation->target.pidfd, EPOLLIN, slot) == 0)
+		operation->thread_watched = true;
+	return 0;
+}
+
 void notify_wait(struct monitor_notify *notify, struct operation *operation)
 {
 	for (size_t i = 0; i < MONITOR_NOTIFY_PENDING_MAX; i++) {
 		if (notify->waiting[i])
 			continue;
-		if (watch(notify, operation->socket, EPOLLOUT, SLOT_PENDING + (uint32_t)i) < 0)
+		if (own_and_watch_thread(notify, operation, SLOT_THREAD + (uint32_t)i) < 0)
 			break;
+		if (watch(notify, operation->socket, EPOLLOUT, SLOT_PENDING + (uint32_t)i) < 0) {
+			if (operation->thread_watched)
+				epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, operation->target.pidfd,
+				          NULL);
+			operation->thread_watched = false;
+			break;
+		}
+		operation->socket_watched = true;
 		notify->waiting[i] = operation;
 		notify->stats.pending++;
-		if (operation->deadline_ns)
+		if (operation->deadline_ns || !notify->sweep_ns)
 			arm_timer(notify);
 		return;
 	}
@@ -257,15 +455,46 @@ void notify_forget_thread(struct monitor_notify *notify, pid_t tid)
 		return;
 	for (size_t i = 0; i < MONITOR_NOTIFY_PENDING_MAX; i++)
 		if (notify->waiting[i] && notify->waiting[i]->target.tid == tid)
-			forget(notify, i);
+			forget_interrupted(notify, i, true);
 }
 
 static void on_writable(struct monitor_notify *notify, size_t index)
 {
 	struct operation *operation = notify->waiting[index];
 
-	if (!operation || operation_step(notify, operation) == 1)
+	if (!operation)
 		return;
+	/* A signal may have interrupted the call (its handler ran, or the
+	 * call returned EINTR): then nothing more may be sent for it. */
+	if (eg_target_valid(&operation->target) < 0) {
+		notify->stats.threads_gone++;
+		forget_interrupted(notify, index, true);
+		arm_timer(notify);
+		return;
+	}
+	if (operation_step(notify, operation) == 1)
+		return;
+	forget(notify, index);
+	arm_timer(notify);
+}
+
+/* The waiting call's thread is gone (its pidfd became readable): nothing
+ * is owed to anyone, and no later call can be its restart. */
+static void on_thread_gone(struct monitor_notify *notify, size_t index)
+{
+	struct operation *operation = notify->waiting[index];
+
+	if (!operation)
+		return;
+	if (eg_target_valid(&operation->target) == 0) {
+		/* Readable with the call still valid (a process pidfd before
+		 * Linux 6.9 is readable when the leader is a zombie): stop
+		 * listening to it rather than spin. */
+		epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, operation->target.pidfd, NULL);
+		operation->thread_watched = false;
+		return;
+	}
+	notify->stats.threads_gone++;
 	forget(notify, index);
 	arm_timer(notify);
 }
@@ -282,6 +511,13 @@ static void on_timer(struct monitor_notify *notify)
 			forget(notify, i);
 		}
 	}
+	if (notify->sweep_ns && notify->sweep_ns <= now)
+		for (size_t i = 0; i < MONITOR_NOTIFY_PENDING_MAX; i++)
+			if (notify->waiting[i] &&
+			    eg_target_valid(&notify->waiting[i]->target) < 0) {
+				notify->stats.threads_gone++;
+				forget_interrupted(notify, i, true);
+			}
 	arm_timer(notify);
 }
 
@@ -305,5 +541,7 @@ void monitor_notify_on_event(struct monitor_notify *notify, uint32_t slot, uint3
 		on_timer(notify);
 	} else if (slot - SLOT_PENDING < MONITOR_NOTIFY_PENDING_MAX) {
 		on_writable(notify, slot - SLOT_PENDING);
+	} else if (slot - SLOT_THREAD < MONITOR_NOTIFY_PENDING_MAX) {
+		on_thread_gone(notify, slot - SLOT_THREAD);
 	}
 }

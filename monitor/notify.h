@@ -13,7 +13,10 @@
  *    shares (so the descriptor cannot become an IP socket before the kernel
  *    looks it up again);
  *  - EPERM for an attempt that matches the rule in block and kill modes
- *    (kill mode also kills the process with SIGKILL through a pidfd);
+ *    (kill mode also kills the process with SIGKILL through a pidfd), and,
+ *    in those modes, for a raw, ICMP or other non-TCP/UDP IP socket naming a
+ *    public destination, or a raw socket that writes its own IP header
+ *    (refused and logged: no alert record, whose transport is tcp or udp);
  *  - otherwise, in block and kill modes, the allowed call is EMULATED on a
  *    pidfd_getfd() copy of the socket with the monitor's copy of its name,
  *    payload and ancillary data (emulate.h), and the syscall's result is
@@ -28,7 +31,13 @@
  *
  * Before each decision the proc connector is drained, so the fork and exec
  * events of the calling process (queued by the kernel before the process
- * could make the call) are in the correlator.  See docs/BLOCKING.md.
+ * could make the call) are in the correlator.
+ *
+ * Calls that wait for their socket watch their thread's pidfd (dropped when
+ * it dies) and are validated before each step (nothing more is sent once a
+ * signal interrupted them); what an interrupted stream send had sent is
+ * given to its restart.  Thread pidfds are kept across notifications.  See
+ * docs/BLOCKING.md.
  */
 #ifndef ENTRYGUARD_MONITOR_NOTIFY_H
 #define ENTRYGUARD_MONITOR_NOTIFY_H
@@ -52,16 +61,21 @@ struct monitor_notify;
 #define MONITOR_NOTIFY_MMSG_BYTES  (256u * 1024u)
 
 struct monitor_notify_stats {
-	uint64_t received;  /* notifications read */
-	uint64_t continued; /* answered CONTINUE */
-	uint64_t emulated;  /* performed on the socket copy */
-	uint64_t denied;    /* EPERM for a match (block, kill) */
-	uint64_t killed;    /* processes killed (kill) */
-	uint64_t refused;   /* allowed, but not race-free: EPERM, logged */
-	uint64_t failed;    /* answered the errno the kernel would give (EBADF...) */
-	uint64_t gone;      /* the target died or was interrupted (ENOENT) */
-	uint64_t pending;   /* waiting now */
-	uint64_t files_walks;
+	uint64_t received;          /* notifications read */
+	uint64_t continued;         /* answered CONTINUE */
+	uint64_t emulated;          /* performed on the socket copy */
+	uint64_t denied;            /* EPERM for a match (block, kill) */
+	uint64_t killed;            /* processes killed (kill) */
+	uint64_t refused;           /* allowed, but not race-free: EPERM, logged */
+	uint64_t failed;            /* answered the errno the kernel would give (EBADF...) */
+	uint64_t gone;              /* the target died or was interrupted (ENOENT) */
+	uint64_t pending;           /* waiting now */
+	uint64_t files_walks;       /* descriptor-table checks over every task on the host */
+	uint64_t files_walks_tree;  /* ... over the container's process tree only */
+	uint64_t pidfds_reused;     /* notifications served with a kept thread pidfd */
+	uint64_t threads_gone;      /* waiting calls dropped: thread gone or interrupted */
+	uint64_t residues_kept;     /* interrupted stream sends that had sent bytes */
+	uint64_t residues_answered; /* restarted sends answered with that count */
 };
 
 /* Takes listener_fd (closed by monitor_notify_free(), or here on failure).
@@ -78,6 +92,11 @@ void monitor_notify_on_event(struct monitor_notify *notify, uint32_t slot, uint3
 /* For measurements: -EOPNOTSUPP on kernels before 6.6. */
 int monitor_notify_set_sync_wake_up(struct monitor_notify *notify, bool enabled);
 bool monitor_notify_sync_wake_up(const struct monitor_notify *notify);
+
+/* For tests: whether the descriptor-table check may walk the container's
+ * process tree alone (set at start when the container has its own pid
+ * namespace). */
+void monitor_notify_set_files_walk_tree(struct monitor_notify *notify, bool enabled);
 
 void monitor_notify_get_stats(const struct monitor_notify *notify,
                               struct monitor_notify_stats *ret_stats);

@@ -3,6 +3,7 @@
  * One notification: continue it, deny it, or perform it on a copy (see
  * notify.h for the rules and docs/BLOCKING.md for why each is race-free).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "entryguard/cleanup.h"
 #include "entryguard/log.h"
 #include "monitor/kernel_abi.h"
 #include "monitor/monitor.h"
@@ -30,6 +32,7 @@ struct call {
 	uint64_t now_ns;
 	pid_t pid;
 	struct eg_decision process; /* the process as the correlator knows it */
+	struct residue residue;     /* an interrupted send of this thread, if any */
 };
 
 /* A call the monitor will not perform (a bad descriptor, length or
@@ -94,11 +97,27 @@ static bool judge(struct call *call, const struct eg_address *destination, uint1
 	    .destination_port = port,
 	    .transport = call->kind.transport,
 	};
-	if (!call->kind.judged || !destination)
+	/* Raw, ICMP and other IP sockets are no connection attempts in the
+	 * rule's sense, but their packets go where the name says: in block
+	 * and kill modes a public destination is refused all the same. */
+	if ((!call->kind.judged && !(call->kind.other_ip && call->mode >= EG_MODE_BLOCK)) ||
+	    !destination)
 		return false;
 	if (eg_correlator_attempt(call->monitor->correlator, ret_attempt, ret_decision) < 0)
 		return false;
 	return ret_decision->match;
+}
+
+/* A signal through the thread's pidfd; a kept pidfd whose thread is gone
+ * (ESRCH) is replaced by a fresh one once. */
+static int signal_target(struct call *call, int signal)
+{
+	int r = eg_target_signal(&call->target, signal);
+
+	if (r == -ESRCH && call->target.pidfd_borrowed &&
+	    notify_pidfd(call->notify, &call->target, true) == 0)
+		r = eg_target_signal(&call->target, signal);
+	return r;
 }
 
 /* A match: alert, and in block and kill modes deny (kill first: the process
@@ -108,7 +127,25 @@ static void act_on_match(struct call *call, const struct eg_decision *decision,
 {
 	enum eg_action action = EG_ACTION_ALERT;
 
-	if (call->mode == EG_MODE_KILL && eg_target_signal(&call->target, SIGKILL) == 0) {
+	/* Not TCP or UDP (judged only in block and kill modes): the alert
+	 * record's transport is tcp or udp, so it is refused and logged. */
+	if (!call->kind.judged) {
+		char text[INET6_ADDRSTRLEN];
+
+		call->notify->stats.denied++;
+		if (call->notify->stats.refused++ < REFUSALS_LOGGED)
+			eg_log_warning("container %s: %s[%d]: %s on a %s socket (protocol %d) to "
+			               "the public address %s refused (EPERM) in %s mode",
+			               call->monitor->container->id, call->process.name,
+			               (int)call->pid, eg_socket_call_name(call->call.kind),
+			               call->kind.type == SOCK_RAW ? "raw" : "non-TCP/UDP IP",
+			               call->kind.protocol,
+			               eg_address_format(attempt->destination, text, sizeof(text)),
+			               eg_mode_name(call->mode));
+		notify_answer(call->notify, call->id, -EPERM);
+		return;
+	}
+	if (call->mode == EG_MODE_KILL && signal_target(call, SIGKILL) == 0) {
 		action = EG_ACTION_KILLED;
 		call->notify->stats.killed++;
 	} else if (call->mode >= EG_MODE_BLOCK) {
@@ -135,9 +172,12 @@ static struct operation *operation_new(struct call *call, enum operation_kind ki
 	call->socket = -1;
 	operation->stream = call->kind.stream;
 	operation->blocking = call->kind.blocking && !(call->call.flags & MSG_DONTWAIT);
-	if (call->kind.send_timeout_ns)
-		operation->deadline_ns = call->now_ns + call->kind.send_timeout_ns;
+	operation->started_ns = call->now_ns;
 	operation->flags = call->call.flags;
+	operation->buffer_address =
+	    call->call.kind == EG_SOCKET_CALL_SENDTO ? call->call.buffer : call->call.address;
+	operation->buffer_length =
+	    call->call.kind == EG_SOCKET_CALL_SENDTO ? call->call.buffer_length : 0;
 	return operation;
 }
 
@@ -170,7 +210,7 @@ static void connect_call(struct call *call)
 	if (r < 0)
 		return answer(call, r);
 	r = eg_message_destination(&name, call->kind.domain, true, &destination, &port);
-	if (r > 0 && call->kind.judged)
+	if (r > 0 && call->kind.judged && call->monitor->sockets)
 		monitor_sockets_mark_judged(call->monitor, eg_socket_cookie(call->socket));
 	if (judge(call, r > 0 ? &destination : NULL, port, &decision, &attempt)) {
 		act_on_match(call, &decision, &attempt);
@@ -184,6 +224,10 @@ static void connect_call(struct call *call)
 	r = eg_emulate_connect_start(call->socket, &call->kind, &name, &result);
 	if (r == 0) {
 		call->notify->stats.emulated++;
+		/* Before the answer: the container may close its descriptor at
+		 * once, and the last close is then its own. */
+		eg_close_fd(&call->socket);
+		call->socket = -1;
 		notify_answer(call->notify, call->id, result);
 		return;
 	}
@@ -201,6 +245,15 @@ static bool send_destination(const struct call *call, const struct eg_message *m
 {
 	if (call->kind.stream && !(call->call.flags & MSG_FASTOPEN))
 		return false;
+	/* rawv6_sendmsg() takes family 0 as AF_INET6 and uses sin6_addr. */
+	if (call->kind.type == SOCK_RAW && call->kind.domain == AF_INET6 && message->has_name &&
+	    message->name.ss_family == AF_UNSPEC) {
+		struct eg_message copy = {.has_name = true, .name_length = message->name_length};
+
+		copy.name = message->name;
+		copy.name.ss_family = AF_INET6;
+		return eg_message_destination(&copy, AF_INET6, false, ret_address, ret_port) > 0;
+	}
 	return eg_message_destination(message, call->kind.domain, false, ret_address, ret_port) > 0;
 }
 
@@ -238,6 +291,19 @@ static void emulate_send(struct call *call, struct eg_message *messages, size_t 
 	run(call, operation);
 }
 
+/* Whether this send restarts the stream send that a signal interrupted
+ * after it had sent some bytes (the residue the thread left). */
+static bool is_restart(const struct call *call, const struct eg_message *message)
+{
+	bool sendto = call->call.kind == EG_SOCKET_CALL_SENDTO;
+
+	if (!call->residue.tid || !call->kind.stream)
+		return false;
+	return residue_matches(&call->residue, eg_socket_cookie(call->socket),
+	                       sendto ? call->call.buffer : call->call.address,
+	                       sendto ? call->call.buffer_length : 0, call->call.flags, message);
+}
+
 /* sendto and sendmsg: one message. */
 static void send_call(struct call *call)
 {
@@ -253,6 +319,8 @@ static void send_call(struct call *call)
 
 	if (!message)
 		return answer(call, -ENOMEM);
+	/* One validation for all the reads of this call (target.h). */
+	call->target.validation_deferred = true;
 	if (call->call.kind == EG_SOCKET_CALL_SENDTO) {
 		r = eg_message_read_name(&call->target, call->call.address,
 		                         call->call.address_length, message);
@@ -263,6 +331,9 @@ static void send_call(struct call *call)
 		r = eg_message_read_msghdr(&call->target, call->call.address, call->call.compat,
 		                           with_payload, message);
 	}
+	call->target.validation_deferred = false;
+	if (r != -ENOENT && eg_target_valid(&call->target) < 0)
+		r = -ENOENT;
 	if (r < 0) {
 		eg_message_clear(message);
 		free(message);
@@ -284,6 +355,12 @@ static void send_call(struct call *call)
 		refuse(call, why);
 	} else if (!call->kind.stream && message->requested > EG_MESSAGE_DATAGRAM_MAX) {
 		answer(call, -EMSGSIZE);
+	} else if (is_restart(call, message)) {
+		/* What the kernel's blocking send returns when a signal
+		 * interrupts it after progress: the bytes sent. */
+		call->notify->stats.emulated++;
+		call->notify->stats.residues_answered++;
+		notify_answer(call->notify, call->id, (int64_t)call->residue.sent);
 	} else {
 		emulate_send(call, message, 1, false);
 		return;
@@ -373,6 +450,29 @@ done:
 	free_messages(messages, count);
 }
 
+/* Whether another task shares the caller's descriptor table: checked
+ * against the container's process tree when that tree is known to be whole
+ * (the proc connector lost nothing, no process was left untracked, the
+ * container has its own pid namespace), else against every task on the
+ * host. */
+static int files_shared(struct call *call)
+{
+	struct monitor *monitor = call->monitor;
+	struct eg_correlator_stats stats;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t count;
+
+	eg_correlator_get_stats(monitor->correlator, &stats);
+	if (call->notify->files_walk_tree && !monitor->poll && !monitor->events_lost &&
+	    !stats.dropped && (pids = calloc(stats.tracked ? stats.tracked : 1, sizeof(*pids)))) {
+		count = eg_correlator_tracked(monitor->correlator, pids, stats.tracked);
+		call->notify->stats.files_walks_tree++;
+		return eg_target_files_shared_among(&call->target, pids, count);
+	}
+	call->notify->stats.files_walks++;
+	return eg_target_files_shared(&call->target);
+}
+
 /* A non-IP socket cannot reach an IP address, whatever it is given, as long
  * as the descriptor is still that socket when the kernel looks it up again:
  * true when no other task shares the caller's descriptor table. */
@@ -382,8 +482,7 @@ static void non_ip_call(struct call *call)
 		notify_continue(call->notify, call->id);
 		return;
 	}
-	call->notify->stats.files_walks++;
-	if (!eg_target_files_shared(&call->target))
+	if (!files_shared(call))
 		notify_continue(call->notify, call->id);
 	else
 		refuse(call, "a non-IP socket, and the descriptor table is shared with another "
@@ -406,7 +505,7 @@ static int read_socketcall(struct call *call)
 /* A process whose attempts could match: everything it names is read. */
 static void candidate_call(struct call *call)
 {
-	int r = eg_target_open_pidfd(&call->target);
+	int r = notify_pidfd(call->notify, &call->target, false);
 
 	if (r == -ENOENT)
 		return gone(call);
@@ -437,6 +536,10 @@ static void candidate_call(struct call *call)
 		return;
 	}
 	r = eg_target_socket(&call->target, call->call.fd, &call->socket);
+	/* A kept pidfd whose thread is gone: the number was reused. */
+	if (r == -ENOENT && call->target.pidfd_borrowed &&
+	    (r = notify_pidfd(call->notify, &call->target, true)) == 0)
+		r = eg_target_socket(&call->target, call->call.fd, &call->socket);
 	if (r == -ENOENT)
 		return gone(call);
 	if (r >= 0)
@@ -448,6 +551,9 @@ static void candidate_call(struct call *call)
 		                    "was read from memory another thread could change");
 	if (!call->kind.ip)
 		return non_ip_call(call);
+	if (call->kind.header_included && call->mode >= EG_MODE_BLOCK)
+		return refuse(call, "a raw socket that sends its own IP header: the destination "
+		                    "is in the payload");
 	if (call->call.compat && (call->call.flags & MSG_CMSG_COMPAT))
 		call->call.flags &= ~(uint32_t)MSG_CMSG_COMPAT;
 	switch (call->call.kind) {
@@ -480,6 +586,7 @@ static void unknown_call(struct call *call, const struct seccomp_data *data)
 static void handle(struct call *call, const struct seccomp_notif *request)
 {
 	struct eg_attempt probe;
+	int lineage;
 
 	eg_socket_call_decode(&call->notify->table, &request->data, &call->call);
 	if (call->call.kind == EG_SOCKET_CALL_UNKNOWN)
@@ -489,6 +596,15 @@ static void handle(struct call *call, const struct seccomp_notif *request)
 	/* The kernel queued the caller's fork and exec events before it could
 	 * make this call: read them first. */
 	monitor_tree_receive(call->monitor);
+	/* Events lost, or the procfs tracker between two looks: the caller is
+	 * stopped in its syscall, so its lineage can be read now.  With a
+	 * proc connector that lost nothing the tree is whole (an untracked
+	 * caller is no descendant of the init), and /proc is not read on every
+	 * call (threads and processes outside the tree would cost a read each,
+	 * also long after every window). */
+	lineage = call->monitor->poll || call->monitor->events_lost
+	              ? monitor_tree_resolve(call->monitor, call->target.tid)
+	              : 0;
 	call->now_ns = monitor_now_ns();
 	if (!monitor_window_open(call->monitor, call->now_ns))
 		return (void)notify_continue(call->notify, call->id);
@@ -500,6 +616,8 @@ static void handle(struct call *call, const struct seccomp_notif *request)
 		return call->mode >= EG_MODE_BLOCK ? refuse(call, "its process is unknown")
 		                                   : (void)notify_continue(call->notify, call->id);
 	}
+	if (lineage < 0 && call->mode >= EG_MODE_BLOCK)
+		return refuse(call, "its lineage could not be read from /proc");
 	probe = (struct eg_attempt){.pid = call->pid, .time_ns = call->now_ns};
 	if (eg_correlator_attempt(call->monitor->correlator, &probe, &call->process) < 0 ||
 	    independent_of_call(call->process.reason))
@@ -519,7 +637,9 @@ void monitor_notify_handle(struct monitor_notify *notify, const struct seccomp_n
 	};
 
 	notify_forget_thread(notify, call.target.tid);
+	notify_residue_take(notify, call.target.tid, &call.residue);
 	handle(&call, request);
+	residue_clear(&call.residue);
 	eg_target_close(&call.target);
 	eg_close_fd(&call.socket);
 }

@@ -16,10 +16,19 @@
 #include "monitor/target.h"
 
 /* epoll slots: the listener, the deadline timer, then one per waiting
- * call. */
+ * call for its socket, then one per waiting call for its thread's pidfd
+ * (readable when the thread is gone). */
 #define SLOT_LISTENER 0u
 #define SLOT_TIMER    1u
 #define SLOT_PENDING  2u
+#define SLOT_THREAD   (SLOT_PENDING + MONITOR_NOTIFY_PENDING_MAX)
+
+/* Thread pidfds kept from one notification to the next (a thread that makes
+ * one call in a window usually makes many): see notify_pidfd(). */
+#define PIDFD_CACHE_SIZE 16
+/* Stream sends interrupted after some bytes went out, remembered for the
+ * restarted call (notify_residue_take()). */
+#define RESIDUES_MAX     16
 
 /* A call whose answer waits for its socket. */
 enum operation_kind {
@@ -34,7 +43,8 @@ struct operation {
 	int socket;              /* the copy, owned */
 	bool stream;
 	bool blocking;
-	uint64_t deadline_ns; /* SO_SNDTIMEO; 0: none */
+	uint64_t started_ns;  /* when the call was received */
+	uint64_t deadline_ns; /* started_ns + SO_SNDTIMEO once it waits; 0: none */
 	uint32_t flags;       /* the caller's send flags */
 	/* OPERATION_SEND: the messages, sent in order. */
 	struct eg_message *messages; /* owned */
@@ -43,6 +53,30 @@ struct operation {
 	size_t offset; /* bytes of messages[index] sent (stream) */
 	bool vector;   /* sendmmsg: the result is a count, msg_len is written back */
 	uint32_t *sent_lengths;
+	uint64_t buffer_address; /* the call's registers, for a residue */
+	uint64_t buffer_length;
+	bool thread_watched; /* its pidfd is in the epoll set */
+	bool socket_watched; /* its socket is in the epoll set */
+};
+
+/* What an interrupted stream send had sent: the kernel's own blocking send
+ * returns that count when a signal interrupts it after progress; the
+ * seccomp notification cannot be answered once interrupted, so the count is
+ * given to the restarted call (the same thread, socket, buffer, length and
+ * flags, and the same bytes at the start of the buffer). */
+struct residue {
+	pid_t tid; /* 0: free */
+	uint64_t cookie;
+	uint64_t buffer_address;
+	uint64_t buffer_length;
+	uint32_t flags;
+	size_t sent;
+	uint8_t *sent_bytes; /* the first `sent` bytes of the payload, owned */
+};
+
+struct pidfd_entry {
+	pid_t tid; /* 0: free */
+	int pidfd;
 };
 
 struct monitor_notify {
@@ -57,8 +91,18 @@ struct monitor_notify {
 	struct eg_socket_call_table table;
 	bool sync_wake_up;
 	struct operation *waiting[MONITOR_NOTIFY_PENDING_MAX];
+	struct residue residues[RESIDUES_MAX];
+	unsigned residue_next;
+	unsigned residues_held;
+	uint64_t sweep_ns; /* next look at the waiting calls' validity; 0: none */
+	struct pidfd_entry pidfds[PIDFD_CACHE_SIZE];
+	unsigned pidfd_next;
 	struct monitor_notify_stats stats;
 	bool unknown_logged;
+	/* The container has its own pid namespace: its init cannot
+	 * clone(CLONE_PARENT), so every task that can share a tracked
+	 * process's descriptor table descends from the init in the tree. */
+	bool files_walk_tree;
 };
 
 /* notify.c */
@@ -70,9 +114,29 @@ int notify_continue(struct monitor_notify *notify, uint64_t id);
  * it (freed here on failure, after answering EAGAIN). */
 void notify_wait(struct monitor_notify *notify, struct operation *operation);
 void operation_free(struct operation *operation);
+/* Closes the operation's socket copy (out of the epoll set first) before
+ * its answer: once answered, the container may close its own descriptor,
+ * and the last close (a TCP teardown) is then the container's to pay. */
+void operation_release_socket(struct monitor_notify *notify, struct operation *operation);
 /* Forgets what a thread was waiting for: a new notification from it means
- * its earlier call was interrupted. */
+ * its earlier call was interrupted (a stream send's progress is kept as a
+ * residue for the restarted call). */
 void notify_forget_thread(struct monitor_notify *notify, pid_t tid);
+/* Takes out the residue an interrupted send of this thread left (at most
+ * one): the caller compares it with the new call (residue_matches()) and
+ * frees it.  A thread's residue lives until its next notification. */
+bool notify_residue_take(struct monitor_notify *notify, pid_t tid, struct residue *ret_residue);
+void residue_clear(struct residue *residue);
+/* Whether a call is the restart of the interrupted send: the same socket,
+ * buffer registers and flags, and a payload that starts with the bytes
+ * that were sent. */
+bool residue_matches(const struct residue *residue, uint64_t cookie, uint64_t buffer_address,
+                     uint64_t buffer_length, uint32_t flags, const struct eg_message *message);
+/* A pidfd of the notifying thread: from the cache (borrowed: the target
+ * does not close it), or opened and validated (and cached when it is a
+ * thread pidfd).  fresh skips the cache (a cached pidfd whose thread is
+ * gone answers ESRCH: its number now names another task). */
+int notify_pidfd(struct monitor_notify *notify, struct eg_target *target, bool fresh);
 
 /* notify_send.c */
 /* Runs an operation as far as it goes without blocking: 0 when it was

@@ -50,6 +50,7 @@ static int finish(struct monitor_notify *notify, struct operation *operation, in
 	if (operation->vector && result > 0)
 		result = write_lengths(operation, result);
 	notify->stats.emulated++;
+	operation_release_socket(notify, operation);
 	notify_answer(notify, operation->id, result);
 	return 0;
 }
@@ -95,8 +96,11 @@ int operation_step(struct monitor_notify *notify, struct operation *operation)
 		 * user of this slot. */
 		if (poll(&poll_fd, 1, 0) == 0)
 			return 1;
+		int64_t result = eg_emulate_connect_finish(operation->socket);
+
 		notify->stats.emulated++;
-		notify_answer(notify, operation->id, eg_emulate_connect_finish(operation->socket));
+		operation_release_socket(notify, operation);
+		notify_answer(notify, operation->id, result);
 		return 0;
 	}
 	return send_step(notify, operation);
@@ -106,6 +110,7 @@ void operation_expire(struct monitor_notify *notify, struct operation *operation
 {
 	if (operation->kind == OPERATION_CONNECT) {
 		notify->stats.emulated++;
+		operation_release_socket(notify, operation);
 		notify_answer(notify, operation->id, -EINPROGRESS);
 		return;
 	}

@@ -510,6 +510,11 @@ static int probe_handler(const struct eg_proc_event *event, void *userdata)
 	return 0;
 }
 
+/* The acknowledgement is queued before send() returns (see probe_wait()):
+ * one not there after this long will not come, whatever the probe's own
+ * timeout (a quiet host with no other subscriber sends no events either). */
+#define PROBE_ACK_WAIT_MS 250
+
 static int64_t monotonic_ms(void)
 {
 	struct timespec now;
@@ -523,6 +528,7 @@ static int probe_wait(struct eg_proc_connector *connector, struct probe_state *p
                       int64_t deadline_ms, struct eg_error *err)
 {
 	struct pollfd poll_fd = {.fd = connector->fd, .events = POLLIN};
+	int64_t ack_deadline_ms = monotonic_ms() + PROBE_ACK_WAIT_MS;
 	int r;
 
 	for (;;) {
@@ -531,9 +537,21 @@ static int probe_wait(struct eg_proc_connector *connector, struct probe_state *p
 			return r;
 		if (probe->saw_fork && probe->saw_exit && connector->subscription_acknowledged)
 			return 0;
+		/* The kernel answers a subscription in the sender's context,
+		 * before send() returns, so its acknowledgement is queued ahead
+		 * of the probe child's events: events without it mean the
+		 * subscription was ignored (a child user namespace) and what
+		 * arrives flows for someone else.  No use waiting longer. */
+		if (probe->saw_fork && probe->saw_exit)
+			return -ETIMEDOUT;
+		if (!connector->subscription_acknowledged && monotonic_ms() >= ack_deadline_ms)
+			return -ETIMEDOUT;
 		int64_t remaining = deadline_ms - monotonic_ms();
 		if (remaining <= 0)
 			return -ETIMEDOUT;
+		if (!connector->subscription_acknowledged &&
+		    ack_deadline_ms - monotonic_ms() < remaining)
+			remaining = ack_deadline_ms - monotonic_ms() + 1;
 		if (poll(&poll_fd, 1, (int)remaining) < 0 && errno != EINTR)
 			return eg_error_set_errno(err, errno, "proc connector: poll");
 	}

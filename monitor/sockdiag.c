@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "entryguard/rundir.h"
 
 /* The thread's own namespace, not the process's: setns() acts per thread. */
 #define OWN_NETNS_PATH "/proc/thread-self/ns/net"
@@ -96,12 +99,71 @@ const char *eg_sockdiag_state_name(int state)
 
 /* --- network namespaces --------------------------------------------------- */
 
+/* Root in a user namespace (rootless Podman's hooks) may enter the
+ * container's network namespace, which its user namespace owns, but not
+ * return to the host's, which it does not: a child enters, makes the
+ * socket and hands it back over a socket pair (SCM_RIGHTS), and exits. */
+static int socket_from_child(int netns_fd, int domain, int type, int protocol, int *ret_fd,
+                             struct eg_error *err)
+{
+	_cleanup_close_ int parent_end = -1, child_end = -1;
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	int pair[2], code = 0, fd = -1;
+	struct iovec vector = {.iov_base = &code, .iov_len = sizeof(code)};
+	struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1};
+	struct cmsghdr *header;
+	ssize_t n;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return eg_error_set_errno(err, errno, "socketpair");
+	parent_end = pair[0];
+	child_end = pair[1];
+	child = fork();
+	if (child < 0)
+		return eg_error_set_errno(err, errno, "fork");
+	if (child == 0) {
+		if (setns(netns_fd, CLONE_NEWNET) < 0 ||
+		    (fd = socket(domain, type | SOCK_CLOEXEC, protocol)) < 0)
+			code = errno;
+		if (fd >= 0) {
+			message.msg_control = control;
+			message.msg_controllen = sizeof(control);
+			header = CMSG_FIRSTHDR(&message);
+			header->cmsg_level = SOL_SOCKET;
+			header->cmsg_type = SCM_RIGHTS;
+			header->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(header), &fd, sizeof(int));
+		}
+		_exit(sendmsg(child_end, &message, MSG_NOSIGNAL) < 0);
+	}
+	close(steal_fd(&child_end)); /* a dead child then reads as end of file */
+	message.msg_control = control;
+	message.msg_controllen = sizeof(control);
+	while ((n = recvmsg(parent_end, &message, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(code))
+		return eg_error_set(err, EPROTO, "the namespace helper said nothing");
+	header = CMSG_FIRSTHDR(&message);
+	if (header && header->cmsg_type == SCM_RIGHTS && header->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(header), sizeof(int));
+	if (fd < 0)
+		return eg_error_set_errno(err, code ? code : EPROTO,
+		                          "cannot create a socket in the network namespace");
+	*ret_fd = fd;
+	return 0;
+}
+
 int eg_socket_in_netns_fd(int netns_fd, int domain, int type, int protocol, int *ret_fd,
                           struct eg_error *err)
 {
 	_cleanup_close_ int original = -1;
 	int fd, socket_errno;
 
+	if (eg_is_rootless())
+		return socket_from_child(netns_fd, domain, type, protocol, ret_fd, err);
 	original = open(OWN_NETNS_PATH, O_RDONLY | O_CLOEXEC);
 	if (original < 0)
 		return eg_error_set_errno(err, errno, "cannot open %s", OWN_NETNS_PATH);

@@ -165,6 +165,10 @@ static void judge(struct monitor *monitor, const struct eg_socket_info *socket, 
 		return;
 	}
 	mark_judged(sockets, socket->cookie);
+	/* The procfs tracker's last look may be older than the owner's exec:
+	 * the owner lives (it holds the socket), so look at it now. */
+	if (monitor->poll)
+		monitor_tree_resolve(monitor, attempt.pid);
 	if (eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0 || !decision.match)
 		return;
 	/* sock_diag sees an attempt after the kernel made it: it can only

@@ -31,8 +31,10 @@ static inline void closedirp(DIR **dir)
 
 void eg_target_close(struct eg_target *target)
 {
-	eg_close_fd(&target->pidfd);
+	if (!target->pidfd_borrowed)
+		eg_close_fd(&target->pidfd);
 	target->pidfd = -1;
+	target->pidfd_borrowed = false;
 }
 
 int eg_notification_valid(int listener_fd, uint64_t id)
@@ -110,7 +112,7 @@ int eg_target_read(const struct eg_target *target, uint64_t address, void *buffe
 		got = process_vm_readv(target->tid, &local, 1, &remote, 1, 0);
 	if (got < 0 && errno == ESRCH)
 		return -ENOENT;
-	if (eg_target_valid(target) < 0)
+	if (!target->validation_deferred && eg_target_valid(target) < 0)
 		return -ENOENT;
 	if (got < 0 || (size_t)got != length)
 		return -EFAULT;
@@ -127,7 +129,7 @@ ssize_t eg_target_gather(const struct eg_target *target, const struct iovec *rem
 		got = process_vm_readv(target->tid, &local, 1, remote, count, 0);
 	if (got < 0 && errno == ESRCH)
 		return -ENOENT;
-	if (eg_target_valid(target) < 0)
+	if (!target->validation_deferred && eg_target_valid(target) < 0)
 		return -ENOENT;
 	return got < 0 ? 0 : got;
 }
@@ -155,7 +157,6 @@ int eg_target_write(const struct eg_target *target, uint64_t address, const void
 
 int eg_target_socket(const struct eg_target *target, int fd, int *ret_socket)
 {
-	struct stat status;
 	int copy;
 
 	if (fd < 0)
@@ -163,10 +164,6 @@ int eg_target_socket(const struct eg_target *target, int fd, int *ret_socket)
 	copy = (int)syscall(SYS_pidfd_getfd, target->pidfd, fd, 0);
 	if (copy < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
-	if (fstat(copy, &status) < 0 || !S_ISSOCK(status.st_mode)) {
-		close(copy);
-		return -ENOTSOCK;
-	}
 	*ret_socket = copy;
 	return 0;
 }
@@ -273,7 +270,30 @@ static int walk(pid_t tid)
 	return 0;
 }
 
-int eg_target_files_shared(const struct eg_target *target)
+/* The given processes and their threads. */
+static int walk_among(pid_t tid, const pid_t *pids, size_t count)
+{
+	size_t tasks = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		char name[16], path[64];
+		struct stat status;
+		int r = shares(tid, pids[i]);
+
+		if (r != 0)
+			return r;
+		snprintf(name, sizeof(name), "%d", (int)pids[i]);
+		snprintf(path, sizeof(path), "/proc/%s/task", name);
+		if (stat(path, &status) == 0 && status.st_nlink > 3) {
+			r = walk_threads(tid, name, &tasks);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static int files_shared(const struct eg_target *target, const pid_t *pids, size_t count)
 {
 	for (int attempt = 0; attempt < FILES_WALK_ATTEMPTS; attempt++) {
 		long before, after;
@@ -281,7 +301,7 @@ int eg_target_files_shared(const struct eg_target *target)
 
 		if (last_pid(&before) < 0)
 			return 1;
-		r = walk(target->tid);
+		r = pids ? walk_among(target->tid, pids, count) : walk(target->tid);
 		if (r != 0)
 			return 1; /* shared, or cannot tell */
 		if (last_pid(&after) < 0)
@@ -290,4 +310,16 @@ int eg_target_files_shared(const struct eg_target *target)
 			return eg_target_valid(target) < 0 ? 1 : 0;
 	}
 	return 1;
+}
+
+int eg_target_files_shared(const struct eg_target *target)
+{
+	return files_shared(target, NULL, 0);
+}
+
+int eg_target_files_shared_among(const struct eg_target *target, const pid_t *pids, size_t count)
+{
+	if (count > FILES_WALK_MAX_TASKS)
+		return 1;
+	return files_shared(target, pids, count);
 }

@@ -33,12 +33,18 @@ struct eg_target {
 	pid_t pid;       /* its process (thread group); 0 until known */
 	int pidfd;       /* -1 until eg_target_open_pidfd() */
 	bool pidfd_is_thread;
+	bool pidfd_borrowed; /* someone else's (a cache): not closed here */
+	/* Reads skip their validation: the caller validates once after the
+	 * last of them, before it uses anything they returned (valid after
+	 * the last read means alive during all of them). */
+	bool validation_deferred;
 };
 
 #define EG_TARGET_INIT(listener, notification_id, thread)                                      \
 	{                                                                                      \
 		.listener_fd = (listener), .id = (notification_id), .tid = (thread), .pid = 0, \
-		.pidfd = -1, .pidfd_is_thread = false,                                         \
+		.pidfd = -1, .pidfd_is_thread = false, .pidfd_borrowed = false,                \
+		.validation_deferred = false,                                                  \
 	}
 
 void eg_target_close(struct eg_target *target);
@@ -57,7 +63,15 @@ int eg_thread_group_of(pid_t tid, pid_t *ret_pid);
 
 /* Opens a pidfd of the thread (PIDFD_THREAD; before Linux 6.9 one of its
  * process, checked with kcmp to share the thread's descriptor table), and
- * validates the notification.  -ENOENT: gone. */
+ * validates the notification.  -ENOENT: gone.
+ *
+ * A thread pidfd may be kept and used for a later notification of the same
+ * thread id without opening and validating again: a pidfd holds the
+ * kernel's struct pid of that number, which names at most one task in its
+ * life (a reused number gets a new struct pid), and a live task is the only
+ * one with its number.  So a kept pidfd either is the notifying thread's or
+ * answers ESRCH (its task is gone), and every use of it is followed by a
+ * validation of the notification, as every read is. */
 int eg_target_open_pidfd(struct eg_target *target);
 
 /* Reads exactly length bytes at address in the target, then validates.
@@ -74,8 +88,9 @@ int eg_target_write(const struct eg_target *target, uint64_t address, const void
                     size_t length);
 
 /* A copy of the target's descriptor fd (pidfd_getfd), close-on-exec.
- * -EBADF: no such descriptor; -ENOTSOCK: not a socket (the copy is
- * closed). */
+ * -EBADF: no such descriptor; -ENOENT: the pidfd's task is gone.  Whether
+ * it is a socket is for the caller to find out (getsockopt answers
+ * ENOTSOCK). */
 int eg_target_socket(const struct eg_target *target, int fd, int *ret_socket);
 
 /* Whether another task could change the thread's descriptor table while it
@@ -87,6 +102,12 @@ int eg_target_socket(const struct eg_target *target, int fd, int *ret_socket);
  * kernel's fork counter moved), since one made then could have taken a pid
  * the walk had passed.  Anything that cannot be proven is 1. */
 int eg_target_files_shared(const struct eg_target *target);
+/* The same, walking only pids[0..count) and their threads: enough when they
+ * are every task that could share the table, i.e. the container's whole
+ * process tree (a sharer is made by clone(CLONE_FILES) from a sharer: a
+ * thread of a tracked process, or a process forked from one), which the
+ * caller must know to be complete. */
+int eg_target_files_shared_among(const struct eg_target *target, const pid_t *pids, size_t count);
 
 /* Sends a signal to the thread (thread-directed with a thread pidfd). */
 int eg_target_signal(const struct eg_target *target, int signal);

@@ -11,6 +11,7 @@
 #include "entryguard/log.h"
 #include "monitor/monitor.h"
 #include "monitor/procfs.h"
+#include "monitor/tracker_procfs.h"
 
 static bool tracked(const struct monitor *monitor, pid_t pid)
 {
@@ -83,8 +84,16 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 	 * be the next program). */
 	if (event->pid == monitor->container->init_pid && !monitor->init_exec_seen) {
 		monitor->init_exec_seen = true;
-		if (monitor->init_exec_name[0])
+		if (monitor->init_exec_name[0]) {
+			/* The procfs tracker sees the last of several quick
+			 * execs: a program other than process.args[0] in /proc
+			 * means the init exec'd again since ("$@"), which
+			 * monitor_tree_poll() hands out after this look. */
+			monitor->init_exec_pending =
+			    monitor->poll && info &&
+			    strcmp(info->name.name, monitor->init_exec_name);
 			exec_event.name = monitor->init_exec_name;
+		}
 	}
 	/* Tracked processes descend from the container's init. */
 	exec_event.in_container = true;
@@ -94,6 +103,8 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 		table_full(monitor, event->pid);
 	else if (r == 1) {
 		monitor->any_window_opened = true;
+		if (monitor->poll)
+			eg_proc_poll_mark_entrypoint(monitor->poll, event->pid);
 		/* info is NULL when the process was gone before it could be read
 		 * (the init's first exec is still named from process.args[0]). */
 		eg_log_debug("container %s: %s[%d] opened a window", monitor->container->id,
@@ -224,6 +235,7 @@ void monitor_tree_set_init_start(struct monitor *monitor)
 	clock_gettime(CLOCK_MONOTONIC, &monotonic);
 	suspended = (uint64_t)(boot.tv_sec - monotonic.tv_sec) * 1000000000ull +
 	            (uint64_t)boot.tv_nsec - (uint64_t)monotonic.tv_nsec;
+	monitor->boot_offset_ns = suspended;
 	started = monitor->container->init_start_time * monitor->nanoseconds_per_tick;
 	monitor->init_started_ns = started > suspended ? started - suspended : 0;
 }
@@ -253,10 +265,15 @@ void monitor_tree_receive(struct monitor *monitor)
 
 		if (r == -ENOBUFS) {
 			monitor->events_lost++;
-			eg_log_warning(
-			    "container %s: process events were lost (receive buffer "
-			    "overrun); lineage of processes forked meanwhile may be missing",
-			    monitor->container->id);
+			eg_log_warning("container %s: process events were lost (receive buffer "
+			               "overrun); the tree is taken from /proc again, and a "
+			               "process still unknown is looked up when it acts",
+			               monitor->container->id);
+			/* Processes forked meanwhile get their parent of now;
+			 * the rest is monitor_tree_resolve()'s, per attempt. */
+			if (seed(monitor, monitor->config->max_processes, &err) < 0)
+				eg_log_warning("container %s: %s", monitor->container->id,
+				               err.message);
 			continue;
 		}
 		if (r < 0 && r != -EAGAIN)

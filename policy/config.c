@@ -11,6 +11,7 @@
  * quote_text(), so a message stays one line whatever the file holds.
  */
 #include "entryguard/config.h"
+#include "entryguard/rundir.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -31,13 +32,14 @@ static const char *const mode_names[] = {"off", "detect", "block", "kill", NULL}
 static const char *const lineage_names[] = {"children", "descendants", NULL};
 static const char *const annotation_policy_names[] = {"never", "lower", "raise", "any", NULL};
 static const char *const lifetime_names[] = {"container", "window", NULL};
+static const char *const tracker_names[] = {"auto", "proc_connector", "procfs", NULL};
 
 static const char *const top_level_keys[] = {
     "mode",           "window_ms",  "entrypoint_names", "lineage",
     "excluded_cidrs", "exceptions", "alerts",           "allow_annotation_mode",
     "monitor",        "limits",     "runtime",          NULL};
 static const char *const alerts_keys[] = {"path", "syslog", NULL};
-static const char *const monitor_keys[] = {"lifetime", NULL};
+static const char *const monitor_keys[] = {"lifetime", "tracker", NULL};
 static const char *const limits_keys[] = {"max_processes", "alerts_per_second", NULL};
 static const char *const runtime_keys[] = {"path", NULL};
 static const char *const exception_keys[] = {"process_name",
@@ -486,6 +488,7 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	yajl_val alerts = NULL, monitor = NULL, limits = NULL, runtime = NULL;
 	int mode = config->mode, lineage = config->lineage;
 	int policy = config->allow_annotation_mode, lifetime = config->monitor_lifetime;
+	int tracker = config->monitor_tracker;
 	bool use_syslog = config->alerts_syslog;
 	int r;
 
@@ -509,6 +512,7 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	    (r = get_choice(tree, "", "allow_annotation_mode", annotation_policy_names, &policy,
 	                    err)) < 0 ||
 	    (r = get_choice(monitor, "monitor", "lifetime", lifetime_names, &lifetime, err)) < 0 ||
+	    (r = get_choice(monitor, "monitor", "tracker", tracker_names, &tracker, err)) < 0 ||
 	    (r = get_uint32(limits, "limits", "max_processes", EG_CONFIG_MIN_PROCESSES,
 	                    EG_CONFIG_MAX_PROCESSES, &config->max_processes, err)) < 0 ||
 	    (r = get_uint32(limits, "limits", "alerts_per_second", 1, EG_CONFIG_MAX_ALERTS_PER_SEC,
@@ -519,6 +523,7 @@ static int parse_config(yajl_val tree, struct eg_config *config, struct eg_error
 	config->lineage = (enum eg_lineage)lineage;
 	config->allow_annotation_mode = (enum eg_annotation_policy)policy;
 	config->monitor_lifetime = (enum eg_monitor_lifetime)lifetime;
+	config->monitor_tracker = (enum eg_tracker)tracker;
 	config->alerts_syslog = use_syslog;
 	return 0;
 }
@@ -549,6 +554,7 @@ int eg_config_new_default(struct eg_config **ret_config, struct eg_error *err)
 	config->alerts_syslog = true;
 	config->allow_annotation_mode = EG_ANNOTATION_NEVER;
 	config->monitor_lifetime = EG_LIFETIME_CONTAINER;
+	config->monitor_tracker = EG_TRACKER_AUTO;
 	config->max_processes = 4096;
 	config->alerts_per_second = 10;
 	config->entrypoint_names_count = vector_length(default_entrypoint_names);
@@ -660,8 +666,8 @@ int eg_config_locate(const char *explicit_path, bool rootless, char **ret_path,
 {
 	static const char system_path[] = EG_SYSCONFDIR "/entryguard/entryguard.json";
 	const char *environment = getenv("ENTRYGUARD_CONFIG");
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	_cleanup_free_ char *candidate = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	_cleanup_free_ char *candidate = NULL, *home = NULL;
 	int r = 0;
 
 	/* A path given explicitly must exist: falling back would check, or
@@ -679,7 +685,7 @@ int eg_config_locate(const char *explicit_path, bool rootless, char **ret_path,
 	/* XDG: a relative $XDG_CONFIG_HOME is to be ignored. */
 	if (rootless && xdg && xdg[0] == '/')
 		r = asprintf(&candidate, "%s/entryguard/entryguard.json", xdg);
-	else if (rootless && home && home[0] == '/')
+	else if (rootless && eg_user_home(&home) == 0)
 		r = asprintf(&candidate, "%s/.config/entryguard/entryguard.json", home);
 	if (r < 0) {
 		candidate = NULL; /* asprintf leaves it undefined */
@@ -729,6 +735,28 @@ const char *eg_annotation_policy_name(enum eg_annotation_policy policy)
 const char *eg_monitor_lifetime_name(enum eg_monitor_lifetime lifetime)
 {
 	return name_of(lifetime_names, lifetime);
+}
+
+const char *eg_tracker_name(enum eg_tracker tracker)
+{
+	return name_of(tracker_names, tracker);
+}
+
+int eg_config_tracker_override(struct eg_config *config, const char *value, struct eg_error *err)
+{
+	char shown[SHOWN_MAX];
+	int index;
+
+	if (!value || !*value)
+		return 0;
+	index = vector_index(tracker_names, value);
+	if (index < 0)
+		return eg_error_set(err, EINVAL,
+		                    EG_TRACKER_ENVIRONMENT
+		                    ": expected one of auto, proc_connector, procfs, got %s",
+		                    quote_text(value, shown, sizeof(shown)));
+	config->monitor_tracker = (enum eg_tracker)index;
+	return 0;
 }
 
 int eg_config_effective_mode(const struct eg_config *config, const char *annotation,

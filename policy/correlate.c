@@ -580,6 +580,16 @@ size_t eg_correlator_candidates(const struct eg_correlator *correlator, uint64_t
 	return count;
 }
 
+size_t eg_correlator_tracked(const struct eg_correlator *correlator, pid_t *ret_pids, size_t max)
+{
+	size_t count = 0;
+
+	for (uint32_t i = 0; i < correlator->high_water && count < max; i++)
+		if (correlator->processes[i].in_use)
+			ret_pids[count++] = correlator->processes[i].pid;
+	return count;
+}
+
 void eg_correlator_get_stats(const struct eg_correlator *correlator,
                              struct eg_correlator_stats *ret_stats)
 {

@@ -18,11 +18,13 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -267,6 +269,93 @@ static void test_non_ip_refused_when_threads_share_the_table(void **state)
 	harness_stop(&harness);
 }
 
+/* The same checks walking the container's process tree alone (what a
+ * container with its own pid namespace gets): threads of a tracked process
+ * and a process made with clone(CLONE_FILES) are found there. */
+static void test_non_ip_tree_walk(void **state)
+{
+	struct target_options options = {.mode = EG_MODE_BLOCK, .sinkhole = true};
+	struct monitor_notify_stats stats;
+	struct harness harness;
+	bool threads = false;
+
+	(void)state;
+	harness_start(&harness, &options, non_ip, &threads);
+	monitor_notify_set_files_walk_tree(harness.monitor.notify, true);
+	assert_int_equal(finish(&harness), 0);
+	assert_int_equal(harness.shared->values[0], 0);
+	assert_int_equal(harness.shared->values[1], 0);
+	harness_stats(&harness, &stats);
+	assert_int_equal(stats.continued, 2);
+	assert_int_equal(stats.files_walks_tree, 2);
+	assert_int_equal(stats.files_walks, 0);
+	print_message("# a unix connect, proven unshared by walking the tree: %lld us\n",
+	              (long long)harness.shared->numbers[0]);
+	harness_stop(&harness);
+
+	threads = true;
+	harness_start(&harness, &options, non_ip, &threads);
+	monitor_notify_set_files_walk_tree(harness.monitor.notify, true);
+	assert_int_equal(finish(&harness), 0);
+	assert_int_equal(harness.shared->values[0], EPERM);
+	assert_int_equal(harness.shared->values[1], EPERM);
+	harness_stats(&harness, &stats);
+	assert_int_equal(stats.refused, 2);
+	assert_int_equal(stats.files_walks_tree, 2);
+	harness_stop(&harness);
+}
+
+static int share_and_wait(void *argument)
+{
+	(void)argument;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	pause();
+	return 0;
+}
+
+/* values[0]: errno of a unix connect made after clone(CLONE_FILES) made a
+ * process that shares the table (not a thread). */
+static int non_ip_files_shared(struct shared *shared, void *argument)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct sockaddr_un server = {.sun_family = AF_UNIX};
+	socklen_t length = offsetof(struct sockaddr_un, sun_path) + 1 +
+	                   (socklen_t)snprintf(server.sun_path + 1, sizeof(server.sun_path) - 1,
+	                                       "eg-notify-files-%d", (int)getpid());
+	int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t sharer;
+
+	(void)argument;
+	if (bind(listener, (struct sockaddr *)&server, length) < 0 || listen(listener, 4) < 0)
+		return 1;
+	sharer = clone(share_and_wait, stack + sizeof(stack), CLONE_FILES | SIGCHLD, NULL);
+	if (sharer < 0)
+		return 2;
+	shared->values[0] = connect(client, (struct sockaddr *)&server, length) < 0 ? errno : 0;
+	kill(sharer, SIGKILL);
+	waitpid(sharer, NULL, 0);
+	return 0;
+}
+
+static void test_non_ip_tree_walk_finds_clone_files(void **state)
+{
+	struct target_options options = {
+	    .mode = EG_MODE_BLOCK, .sinkhole = true, .with_connector = true};
+	struct monitor_notify_stats stats;
+	struct harness harness;
+
+	(void)state;
+	harness_start(&harness, &options, non_ip_files_shared, NULL);
+	monitor_notify_set_files_walk_tree(harness.monitor.notify, true);
+	assert_int_equal(finish(&harness), 0);
+	assert_int_equal(harness.shared->values[0], EPERM);
+	harness_stats(&harness, &stats);
+	assert_int_equal(stats.refused, 1);
+	assert_int_equal(stats.files_walks_tree, 1);
+	harness_stop(&harness);
+}
+
 static ssize_t send_with(int fd, const struct sockaddr_storage *address, socklen_t length,
                          int level, int type, int value)
 {
@@ -466,6 +555,8 @@ int main(void)
 	    cmocka_unit_test(test_closed_listener_gives_enosys),
 	    cmocka_unit_test(test_non_ip_continued_when_table_unshared),
 	    cmocka_unit_test(test_non_ip_refused_when_threads_share_the_table),
+	    cmocka_unit_test(test_non_ip_tree_walk),
+	    cmocka_unit_test(test_non_ip_tree_walk_finds_clone_files),
 	    cmocka_unit_test(test_ancillary_data),
 	    cmocka_unit_test(test_fast_open),
 #ifdef EG_I386_PROGRAM

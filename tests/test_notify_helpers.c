@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "entryguard/json.h"
@@ -48,8 +49,13 @@ int notify_group_teardown(void **state)
 
 int target_socket(int domain, int type)
 {
+	return target_socket_protocol(domain, type, 0);
+}
+
+int target_socket_protocol(int domain, int type, int protocol)
+{
 	struct stat status;
-	int fd = socket(domain, type | SOCK_CLOEXEC, 0), netns;
+	int fd = socket(domain, type | SOCK_CLOEXEC, protocol), netns;
 
 	if (fd < 0)
 		return -1;
@@ -339,6 +345,38 @@ int harness_run(struct harness *harness)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == TARGET_UNSAFE)
 		fail_msg("SAFETY: a target socket was outside the test's namespace");
 	return status;
+}
+
+bool harness_serve_until(struct harness *harness, int timeout_ms,
+                         bool (*until)(const struct harness *harness))
+{
+	struct timespec now;
+	int64_t deadline;
+
+	harness_release(harness);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
+	while (!until(harness)) {
+		struct epoll_event events[16];
+		int64_t left;
+		int count;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (left <= 0)
+			return false;
+		count = epoll_wait(harness->epoll_fd, events, 16, left > 20 ? 20 : (int)left);
+		for (int i = 0; i < count; i++) {
+			uint32_t tag = (uint32_t)(events[i].data.u64 & 0xffffffffu);
+			if (tag == NOTIFY_TAG)
+				monitor_notify_on_event(harness->monitor.notify,
+				                        (uint32_t)(events[i].data.u64 >> 32),
+				                        events[i].events);
+			else if (tag == EXIT_TAG)
+				return until(harness);
+		}
+	}
+	return true;
 }
 
 void harness_stats(const struct harness *harness, struct monitor_notify_stats *ret_stats)

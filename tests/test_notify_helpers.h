@@ -72,6 +72,11 @@ void harness_start(struct harness *harness, const struct target_options *options
                    scenario_function scenario, void *argument);
 /* Serves notifications until the target exits; returns its wait status. */
 int harness_run(struct harness *harness);
+/* Serves notifications until until() says so (true), the target exits or
+ * timeout_ms passes (false: until() never said so); harness_run() can
+ * follow. */
+bool harness_serve_until(struct harness *harness, int timeout_ms,
+                         bool (*until)(const struct harness *harness));
 /* Lets the target go without serving (no_serving). */
 void harness_release(struct harness *harness);
 void harness_stop(struct harness *harness);
@@ -87,6 +92,7 @@ size_t alerts_count_port(const struct harness *harness, const char *action, cons
 /* In the target: a socket proven to be in the namespace it joined, and
  * sockaddr helpers. */
 int target_socket(int domain, int type);
+int target_socket_protocol(int domain, int type, int protocol);
 socklen_t address_of_text(const char *text, uint16_t port, struct sockaddr_storage *ret);
 /* The inode of the namespace the target joined (in the target). */
 ino_t harness_netns_inode(void);

@@ -14,7 +14,8 @@
  *   "exceptions": [ {"process_name": "python*", "destination_port": 443} ],
  *   "alerts": { "path": "/var/log/entryguard/alerts.ndjson", "syslog": true },
  *   "allow_annotation_mode": "never",       never | lower | raise | any
- *   "monitor": { "lifetime": "container" }, container | window
+ *   "monitor": { "lifetime": "container",   container | window
+ *                "tracker": "auto" },        auto | proc_connector | procfs
  *   "limits": { "max_processes": 4096, "alerts_per_second": 10 },
  *   "runtime": { "path": null }             the runtime entryguard-runtime runs
  * }
@@ -70,6 +71,16 @@ enum eg_monitor_lifetime {
 	EG_LIFETIME_WINDOW,    /* until no window can open again */
 };
 
+/* How the monitor follows the container's process tree (docs/CONFIG.md). */
+enum eg_tracker {
+	EG_TRACKER_AUTO,           /* the proc connector if its probe passes, else procfs */
+	EG_TRACKER_PROC_CONNECTOR, /* the proc connector or nothing: refuse to start */
+	EG_TRACKER_PROCFS,         /* poll /proc (the fallback), even where the connector works */
+};
+
+/* The environment variable that overrides monitor.tracker. */
+#define EG_TRACKER_ENVIRONMENT "ENTRYGUARD_TRACKER"
+
 /* All present fields must match for the exception to apply (AND); absent
  * fields match anything. */
 struct eg_exception {
@@ -98,6 +109,7 @@ struct eg_config {
 	bool alerts_syslog;
 	enum eg_annotation_policy allow_annotation_mode;
 	enum eg_monitor_lifetime monitor_lifetime;
+	enum eg_tracker monitor_tracker;
 	uint32_t max_processes;
 	uint32_t alerts_per_second;
 	char *runtime_path; /* NULL: entryguard-runtime looks for runc, then crun */
@@ -127,6 +139,11 @@ int eg_mode_parse(const char *text, enum eg_mode *ret_mode);
 const char *eg_lineage_name(enum eg_lineage lineage);
 const char *eg_annotation_policy_name(enum eg_annotation_policy policy);
 const char *eg_monitor_lifetime_name(enum eg_monitor_lifetime lifetime);
+const char *eg_tracker_name(enum eg_tracker tracker);
+/* Applies $ENTRYGUARD_TRACKER (value; NULL or "": unset) over the config's
+ * monitor.tracker.  A value that is not a tracker's name is -EINVAL with one
+ * line naming the variable, the value and the choices. */
+int eg_config_tracker_override(struct eg_config *config, const char *value, struct eg_error *err);
 
 /* The mode for one container given its io.entryguard.mode annotation (NULL
  * when absent), honouring allow_annotation_mode.  An annotation the policy

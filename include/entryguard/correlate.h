@@ -206,6 +206,10 @@ int eg_correlator_window_deadline(const struct eg_correlator *correlator, uint64
 size_t eg_correlator_candidates(const struct eg_correlator *correlator, uint64_t now_ns,
                                 pid_t *ret_pids, size_t max);
 
+/* Every tracked process (at most max pids); returns how many.  With no
+ * event lost and nothing dropped, these are the init and all it forked. */
+size_t eg_correlator_tracked(const struct eg_correlator *correlator, pid_t *ret_pids, size_t max);
+
 void eg_correlator_get_stats(const struct eg_correlator *correlator,
                              struct eg_correlator_stats *ret_stats);
 

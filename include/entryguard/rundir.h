@@ -11,7 +11,8 @@
  *   <run>/<container id>/control.sock     the monitor's live state (control.h)
  *
  * <run> is $ENTRYGUARD_RUN_DIR when set (tests, private installs), else
- * $XDG_RUNTIME_DIR/entryguard for a rootless caller, else /run/entryguard.
+ * $XDG_RUNTIME_DIR/entryguard for a rootless caller (eg_run_dir() says what
+ * stands in for an unset XDG_RUNTIME_DIR), else /run/entryguard.
  */
 #ifndef ENTRYGUARD_RUNDIR_H
 #define ENTRYGUARD_RUNDIR_H
@@ -39,7 +40,19 @@
  * user namespace). */
 bool eg_is_rootless(void);
 
-/* The run directory for this caller (malloc'd). */
+/* The user this process acts for on the host: its euid, or, for root in a
+ * user namespace, the host uid that uid_map maps it from (rootless Podman's
+ * hooks run as 0 mapped from the user). */
+uid_t eg_host_uid(void);
+
+/* The caller's home: $HOME when absolute, else the user database's entry
+ * for eg_host_uid() (a hooks.d entry with its own "env" passes no HOME).
+ * 0, -ENOENT or -ENOMEM; *ret_path malloc'd. */
+int eg_user_home(char **ret_path);
+
+/* The run directory for this caller (malloc'd).  Rootless without
+ * XDG_RUNTIME_DIR: /run/user/UID, else /tmp/podman-run-UID (Podman's own
+ * choice), whichever is a directory of ours. */
 int eg_run_dir(char **ret_path, struct eg_error *err);
 
 /* The default alerts file when the config names none: for a rootless
