@@ -24,6 +24,11 @@ struct record {
 	uint64_t seen_ns; /* the last look that found it unchanged */
 	uint32_t generation;
 	bool entrypoint; /* eg_proc_poll_mark_entrypoint() */
+	/* Its exec is deferred to the end of this look: the children found
+	 * meanwhile were forked by the program it ran before. */
+	bool exec_deferred;
+	uint64_t before_comm_hash;
+	uint64_t before_exe_hash;
 };
 
 /* A look at one process, before it is compared with its record. */
@@ -143,6 +148,20 @@ static bool other_program(const struct record *record, const struct look *look)
 	       (record->exe_hash && look->exe_hash && record->exe_hash != look->exe_hash);
 }
 
+/* Whether a new child runs another program than its parent did when it
+ * forked: the parent's program before a deferred exec. */
+static bool child_execd(const struct record *parent, const struct look *look)
+{
+	struct record before;
+
+	if (!parent->exec_deferred)
+		return other_program(parent, look);
+	before = *parent;
+	before.comm_hash = parent->before_comm_hash;
+	before.exe_hash = parent->before_exe_hash;
+	return other_program(&before, look);
+}
+
 static void take_program(struct record *record, const struct look *look)
 {
 	record->comm_hash = look->comm_hash;
@@ -208,6 +227,9 @@ static int visit(struct eg_proc_poll *poll, const struct look *look, pid_t paren
 			    .timestamp_ns = record->seen_ns,
 			};
 			record->entrypoint = false;
+			record->exec_deferred = true;
+			record->before_comm_hash = record->comm_hash;
+			record->before_exe_hash = record->exe_hash;
 		} else if (exec) {
 			record->entrypoint = false;
 			r = emit(poll, handler, userdata, EG_PROC_EVENT_EXEC, record->pid, 0,
@@ -241,7 +263,7 @@ static int visit(struct eg_proc_poll *poll, const struct look *look, pid_t paren
 	r = emit(poll, handler, userdata, EG_PROC_EVENT_FORK, look->stat.pid, parent_pid, started);
 	/* A child that runs what its parent runs under the same name is taken
 	 * as a plain fork (a subshell); anything else exec'd. */
-	if (r >= 0 && other_program(parent, look))
+	if (r >= 0 && child_execd(parent, look))
 		r = emit(poll, handler, userdata, EG_PROC_EVENT_EXEC, look->stat.pid, 0, exec_ns);
 	return r < 0 ? r : 1;
 }
@@ -353,6 +375,12 @@ static int hand_out_deferred(struct eg_proc_poll *poll, eg_proc_event_handler ha
 	int r = 0;
 
 	poll->deferred_count = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct record *record = find(poll, poll->deferred[i].pid);
+
+		if (record)
+			record->exec_deferred = false;
+	}
 	for (size_t i = 0; i < count && r >= 0; i++)
 		r = emit(poll, handler, userdata, EG_PROC_EVENT_EXEC, poll->deferred[i].pid, 0,
 		         poll->deferred[i].timestamp_ns);

@@ -14,6 +14,7 @@ fuzz_seconds=${EG_FUZZ_SECONDS:-20}
 work=${EG_TEST_BUILD_DIR:-$top/build-tests}
 passed=0
 failed=0
+todo=0 # TAP "not ok # TODO": documented limits, listed, not failures
 failures=()
 
 record() { # record NAME STATUS
@@ -30,22 +31,28 @@ count_meson_tests() { # count_meson_tests BUILD_DIR LABEL
 	local counts
 	counts=$(python3 - "$1/meson-logs/testlog.json" <<'PY'
 import json, re, sys
-ok = bad = 0
+ok = bad = todo = 0
 for line in open(sys.argv[1]):
     entry = json.loads(line)
     out = entry.get("stdout") or ""
-    cases = re.findall(r"^(ok|not ok) \d+", out, re.M)
-    if cases:
-        ok += sum(1 for c in cases if c == "ok")
-        bad += sum(1 for c in cases if c == "not ok")
-    if entry.get("result") not in ("OK", "EXPECTEDFAIL") and (not cases or bad == 0):
-        bad += 1  # a test that crashed or printed no TAP still fails
-print(ok, bad)
+    lines = re.findall(r"^(?:ok|not ok) \d+.*$", out, re.M)
+    # "not ok ... # TODO": a documented limit, counted apart, not a failure.
+    kinds = ["todo" if l.startswith("not ok") and "# TODO" in l
+             else ("bad" if l.startswith("not ok") else "ok") for l in lines]
+    entry_bad = kinds.count("bad")
+    ok += kinds.count("ok")
+    todo += kinds.count("todo")
+    if entry.get("result") not in ("OK", "EXPECTEDFAIL") and entry_bad == 0:
+        entry_bad = 1  # a test that crashed or printed no TAP still fails
+    bad += entry_bad
+print(ok, bad, todo)
 PY
 	)
-	passed=$((passed + ${counts% *}))
-	failed=$((failed + ${counts#* }))
-	[ "${counts#* }" -eq 0 ] || failures+=("$2")
+	read -r c_ok c_bad c_todo <<<"$counts"
+	passed=$((passed + c_ok))
+	failed=$((failed + c_bad))
+	todo=$((todo + c_todo))
+	[ "$c_bad" -eq 0 ] || failures+=("$2")
 }
 
 eg_ensure_packages "${EG_BUILD_PACKAGES[@]}" "${EG_RUNTIME_PACKAGES[@]}" || exit 1
@@ -106,5 +113,6 @@ fi
 if [ $failed -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi
+[ "$todo" -eq 0 ] || echo "entryguard: $todo known limits reported as TAP TODO (not failures; grep '# TODO' in the logs)"
 echo "entryguard: $passed passed, $failed failed"
 [ $failed -eq 0 ]

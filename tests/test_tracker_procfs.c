@@ -213,6 +213,34 @@ static void entrypoint_exec_after_its_children(void **state)
 	expect(fake, 1, EG_PROC_EVENT_FORK, 102, ROOT);
 }
 
+/* `exec "$@"` into a program whose child runs that same program, found in
+ * one look: the child is taken as forked before the exec (the exec is
+ * handed out after it), so it is compared with the entrypoint's program of
+ * then, not of now: it exec'd, and is named after its own program, never
+ * after entrypoint.sh. */
+static void child_of_exec_runs_the_new_program(void **state)
+{
+	struct fake *fake = *state;
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+
+	process(fake, ROOT, 1, 500, "entrypoint.sh", "/bin/busybox");
+	poll = tracker(fake, 64);
+	eg_proc_poll_mark_entrypoint(poll, ROOT);
+	process(fake, ROOT, 1, 500, "egprobe", "/bin/egprobe");
+	process(fake, 101, ROOT, 600, "egprobe", "/bin/egprobe");
+	children(fake, ROOT, ROOT, "101");
+	assert_int_equal(scan(fake, poll, 6000000000ull), 3);
+	expect(fake, 0, EG_PROC_EVENT_FORK, 101, ROOT);
+	expect(fake, 1, EG_PROC_EVENT_EXEC, 101, 0);
+	expect(fake, 2, EG_PROC_EVENT_EXEC, ROOT, 0);
+	/* The next look: a child of the program, same program, is a plain
+	 * fork (no deferred exec any more). */
+	process(fake, 102, ROOT, 700, "egprobe", "/bin/egprobe");
+	children(fake, ROOT, ROOT, "101 102");
+	assert_int_equal(scan(fake, poll, 7000000000ull), 1);
+	expect(fake, 0, EG_PROC_EVENT_FORK, 102, ROOT);
+}
+
 /* The first look after creation stamps an exec no earlier than creation. */
 static void exec_before_first_scan(void **state)
 {
@@ -459,6 +487,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(exec_then_child, fake_setup, fake_teardown),
 	    cmocka_unit_test_setup_teardown(exec_before_first_scan, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(child_of_exec_runs_the_new_program, fake_setup,
+	                                    fake_teardown),
 	    cmocka_unit_test_setup_teardown(entrypoint_exec_after_its_children, fake_setup,
 	                                    fake_teardown),
 	    cmocka_unit_test_setup_teardown(subshell_and_grandchild, fake_setup, fake_teardown),

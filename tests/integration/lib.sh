@@ -86,6 +86,15 @@ it_not_ok() { # it_not_ok DESC [DIAGNOSTICS]
 	[ -z "${2:-}" ] || it_diag "$2"
 }
 
+# it_todo DESC REASON [DIAGNOSTICS]: a failing point that is a documented
+# limit, not a regression: TAP "not ok ... # TODO REASON", which TAP
+# consumers (meson, tests/run.sh) count apart from failures.
+it_todo() {
+	IT_COUNT=$((IT_COUNT + 1))
+	echo "not ok $IT_COUNT - $1 # TODO $2"
+	[ -z "${3:-}" ] || it_diag "$3"
+}
+
 # it_check DESC COMMAND...: one test point from a command's status; its
 # output becomes the diagnostics when it fails.
 it_check() {

@@ -254,8 +254,18 @@ rt_detection_pass() { # USER TRACKER
 	RT_PREFIX="[$2] "
 	IT_CID=()
 	IT_INIT=()
+	# Polling /proc cannot know a fork-time parent that exited before the
+	# next look (a double fork looks like a child of the init, which is
+	# entrypoint.sh), nor whether a child found together with the init's
+	# exec was forked before or after it (exec "$@").  Where the polling
+	# tracker runs (forced, or auto on kernels that ignore the proc
+	# connector in a user namespace, as here), those cases are reported as
+	# TODO, not failures; docs/ROOTLESS.md gives the figures.
+	IT_KNOWN_LIMITS="double-fork double-fork-desc exec-args"
+	IT_KNOWN_LIMITS_REASON="known limit of the procfs tracker (docs/ROOTLESS.md)"
 	started=$(it_now_ms)
 	it_standard_cases
+	IT_KNOWN_LIMITS=
 	# Hook mode has no seccomp watcher: the TCP attempt, left pending in the
 	# sinkhole, was found by sock_diag, which the monitor opened inside the
 	# container's network namespace from Podman's user namespace.
