@@ -63,6 +63,7 @@ struct eg_proc_poll {
 	 * forks it found (pid and stamp). */
 	struct eg_proc_event deferred[EG_PROC_POLL_DEFERRED_MAX];
 	size_t deferred_count;
+	pid_t caller_deferred; /* eg_proc_poll_defer_exec()'s, until the look ends */
 	struct eg_proc_poll_stats stats;
 };
 
@@ -375,6 +376,13 @@ static int hand_out_deferred(struct eg_proc_poll *poll, eg_proc_event_handler ha
 	int r = 0;
 
 	poll->deferred_count = 0;
+	if (poll->caller_deferred) {
+		struct record *record = find(poll, poll->caller_deferred);
+
+		if (record)
+			record->exec_deferred = false;
+		poll->caller_deferred = 0;
+	}
 	for (size_t i = 0; i < count; i++) {
 		struct record *record = find(poll, poll->deferred[i].pid);
 
@@ -385,6 +393,20 @@ static int hand_out_deferred(struct eg_proc_poll *poll, eg_proc_event_handler ha
 		r = emit(poll, handler, userdata, EG_PROC_EVENT_EXEC, poll->deferred[i].pid, 0,
 		         poll->deferred[i].timestamp_ns);
 	return r;
+}
+
+void eg_proc_poll_defer_exec(struct eg_proc_poll *poll, pid_t pid, const char *before_name)
+{
+	struct record *record = find(poll, pid);
+	char comm[16]; /* TASK_COMM_LEN: /proc/PID/stat's comm is cut there */
+
+	if (!record || !before_name)
+		return;
+	snprintf(comm, sizeof(comm), "%s", before_name);
+	record->exec_deferred = true;
+	record->before_comm_hash = hash_text(0xcbf29ce484222325ull, comm);
+	record->before_exe_hash = 0; /* unknown: the name alone decides */
+	poll->caller_deferred = pid;
 }
 
 void eg_proc_poll_mark_entrypoint(struct eg_proc_poll *poll, pid_t pid)

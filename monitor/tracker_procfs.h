@@ -115,6 +115,12 @@ int eg_proc_poll_resolve(struct eg_proc_poll *poll, pid_t pid, uint64_t now_ns,
  * entrypoint as their parent.  Recall first: a child the new program forked
  * within the same interval is then taken as the entrypoint's too. */
 void eg_proc_poll_mark_entrypoint(struct eg_proc_poll *poll, pid_t pid);
+/* During a look: pid's exec (handed out by the caller after the look) ran
+ * `before_name` until then; children the look finds after pid are compared
+ * with that program, not with the one /proc shows now.  For the init, whose
+ * first program is known from process.args[0] while /proc may already show
+ * the program it exec'd next. */
+void eg_proc_poll_defer_exec(struct eg_proc_poll *poll, pid_t pid, const char *before_name);
 
 void eg_proc_poll_get_stats(const struct eg_proc_poll *poll, struct eg_proc_poll_stats *ret_stats);
 

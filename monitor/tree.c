@@ -93,6 +93,11 @@ static void on_exec(struct monitor *monitor, const struct eg_proc_event *event)
 			    monitor->poll && info &&
 			    strcmp(info->name.name, monitor->init_exec_name);
 			exec_event.name = monitor->init_exec_name;
+			/* The children this look finds next were forked by
+			 * process.args[0]'s program, not by what /proc shows. */
+			if (monitor->init_exec_pending)
+				eg_proc_poll_defer_exec(monitor->poll, event->pid,
+				                        monitor->init_exec_name);
 		}
 	}
 	/* Tracked processes descend from the container's init. */
