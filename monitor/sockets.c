@@ -29,6 +29,13 @@
  * a new attempt behind them. */
 #define DUMP_MAX      1024
 #define LISTENERS_MAX 4096
+/* A socket whose owner is not (yet) a tracked candidate, or whose owner the
+ * correlator does not know yet, is looked at again in the next dumps, up to
+ * OWNER_RETRIES times (a burst of forks and execs can be judged a dump
+ * before the tree has caught up), at most RETRY_SLOTS such sockets at once;
+ * beyond, it is judged as it is. */
+#define OWNER_RETRIES 20
+#define RETRY_SLOTS   256
 
 struct eg_sockets {
 	struct eg_sockdiag *diag;
@@ -41,6 +48,12 @@ struct eg_sockets {
 	uint16_t listener_ports[LISTENERS_MAX];
 	size_t listener_count;
 	pid_t candidates[EG_SOCKET_OWNER_DEFAULT_MAX_PIDS];
+	struct {
+		uint64_t cookie;
+		uint64_t first_dump;
+		uint32_t inode;
+		uint32_t tries;
+	} retry[RETRY_SLOTS];
 	uint64_t dumps;
 	size_t deferred; /* unjudged sockets of this dump left to the next */
 	bool dump_error_logged;
@@ -133,6 +146,38 @@ static int collect(const struct eg_socket_info *socket, void *userdata)
 	return 0;
 }
 
+/* Whether a socket judged without result may be looked at again in the next
+ * dump: counts its tries, frees its slot when they are used up. */
+static bool retry_later(struct eg_sockets *sockets, uint64_t cookie, uint32_t inode)
+{
+	size_t free_slot = RETRY_SLOTS;
+
+	for (size_t i = 0; i < RETRY_SLOTS; i++) {
+		if (sockets->retry[i].cookie == cookie) {
+			if (++sockets->retry[i].tries < OWNER_RETRIES)
+				return true;
+			sockets->retry[i].cookie = 0;
+			return false;
+		}
+		if (!sockets->retry[i].cookie && free_slot == RETRY_SLOTS)
+			free_slot = i;
+	}
+	if (free_slot == RETRY_SLOTS)
+		return false;
+	sockets->retry[free_slot].cookie = cookie;
+	sockets->retry[free_slot].inode = inode;
+	sockets->retry[free_slot].first_dump = sockets->dumps;
+	sockets->retry[free_slot].tries = 1;
+	return true;
+}
+
+static void retry_done(struct eg_sockets *sockets, uint64_t cookie)
+{
+	for (size_t i = 0; i < RETRY_SLOTS; i++)
+		if (sockets->retry[i].cookie == cookie)
+			sockets->retry[i].cookie = 0;
+}
+
 /* A connection a server in the container accepted has a listener's port as
  * its source: it is inbound, not an attempt. */
 static bool accepted(const struct eg_sockets *sockets, const struct eg_socket_info *socket)
@@ -157,19 +202,36 @@ static void judge(struct monitor *monitor, const struct eg_socket_info *socket, 
 	    .transport = socket->protocol == IPPROTO_TCP ? EG_TRANSPORT_TCP : EG_TRANSPORT_UDP,
 	};
 
-	if (accepted(sockets, socket) ||
-	    eg_socket_owner_find(sockets->owner, socket->inode, sockets->candidates, candidates,
-	                         &attempt.pid) <= 0) {
-		/* Not an attempt of a process that could match: judged. */
+	if (accepted(sockets, socket)) {
 		mark_judged(sockets, socket->cookie);
 		return;
 	}
-	mark_judged(sockets, socket->cookie);
-	/* The procfs tracker's last look may be older than the owner's exec:
-	 * the owner lives (it holds the socket), so look at it now. */
-	if (monitor->poll)
+	if (eg_socket_owner_find(sockets->owner, socket->inode, sockets->candidates, candidates,
+	                         &attempt.pid) <= 0) {
+		/* Not held by a process that could match, as far as the tree
+		 * knows now: looked at again a few dumps, then judged. */
+		if (retry_later(sockets, socket->cookie, socket->inode))
+			return;
+		mark_judged(sockets, socket->cookie);
+		return;
+	}
+	/* The procfs tracker's last look may be older than the owner's exec,
+	 * and the proc connector may have lost the owner's events: the owner
+	 * lives (it holds the socket), so its lineage can be read now. */
+	if (monitor->poll || eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0 ||
+	    decision.reason == EG_DECISION_UNTRACKED)
 		monitor_tree_resolve(monitor, attempt.pid);
-	if (eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0 || !decision.match)
+	if (eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0) {
+		mark_judged(sockets, socket->cookie);
+		retry_done(sockets, socket->cookie);
+		return;
+	}
+	if (!decision.match && decision.reason == EG_DECISION_UNTRACKED &&
+	    retry_later(sockets, socket->cookie, socket->inode))
+		return;
+	mark_judged(sockets, socket->cookie);
+	retry_done(sockets, socket->cookie);
+	if (!decision.match)
 		return;
 	/* sock_diag sees an attempt after the kernel made it: it can only
 	 * alert, whatever the mode (blocking is the seccomp path's). */
@@ -190,6 +252,18 @@ int monitor_sockets_scan(struct monitor *monitor, uint64_t now_ns)
 	                                      EG_SOCKET_OWNER_DEFAULT_MAX_PIDS);
 	if (candidates == 0)
 		return 0;
+	/* Sockets to look at again: their owner is looked up afresh (once
+	 * per dump: one scan of the candidates answers them all). */
+	for (size_t i = 0; i < RETRY_SLOTS; i++) {
+		if (!sockets->retry[i].cookie)
+			continue;
+		/* A socket gone from the dumps frees its slot in time. */
+		if (sockets->dumps - sockets->retry[i].first_dump > 2 * OWNER_RETRIES) {
+			sockets->retry[i].cookie = 0;
+			continue;
+		}
+		eg_socket_owner_forget(sockets->owner, sockets->retry[i].inode);
+	}
 	sockets->found_count = sockets->listener_count = sockets->deferred = 0;
 	sockets->listeners_overflowed = false;
 	r = eg_sockdiag_dump(sockets->diag, EG_SOCKDIAG_ALL | EG_SOCKDIAG_TCP_LISTENERS,

@@ -403,7 +403,9 @@ it_profile() {
 	$IT_JSON config "$dir/config.json" \
 		"alerts={\"path\": \"$dir/alerts.ndjson\", \"syslog\": false}" "$@" &&
 		$IT_JSON hooks "$dir/hooks.d/entryguard.json" "$IT_HOOK" \
-			"ENTRYGUARD_CONFIG=$dir/config.json" "ENTRYGUARD_RUN_DIR=$IT_RUN_DIR" ||
+			"ENTRYGUARD_CONFIG=$dir/config.json" "ENTRYGUARD_RUN_DIR=$IT_RUN_DIR" \
+			"ENTRYGUARD_LOG_FILE=$dir/entryguard.log" \
+			${ENTRYGUARD_LOG_LEVEL:+"ENTRYGUARD_LOG_LEVEL=$ENTRYGUARD_LOG_LEVEL"} ||
 		it_bail "profile $name: cannot write its files"
 }
 
