@@ -158,8 +158,13 @@ int monitor_tracker_listen_open(struct monitor *monitor, struct eg_error *err)
 }
 
 /* The init exec'd before the procfs tracker first looked (listen mode: the
- * runtime's message can come after it): its comm already agrees with
- * process.args[0], so the exec is handed out now, stamped now. */
+ * runtime's message is read when the monitor gets the CPU, the container
+ * may run by then): its comm already agrees with process.args[0], or it
+ * runs a file of the container's (it exec'd process.args[0], then another
+ * program: exec "$@"), so the exec is handed out now, stamped now.  In the
+ * second case on_exec() names it after process.args[0] and has the first
+ * look compare the children it finds with that program (they were forked
+ * before the exec, or by the program after it: recall first). */
 static int init_exec_missed(struct monitor *monitor)
 {
 	struct eg_proc_stat init;
@@ -176,8 +181,13 @@ static int init_exec_missed(struct monitor *monitor)
 	length = strlen(init.comm);
 	if (length < EG_PROC_COMM_VISIBLE
 	        ? strcmp(init.comm, monitor->init_exec_name) != 0
-	        : strncmp(init.comm, monitor->init_exec_name, length) != 0)
-		return 0;
+	        : strncmp(init.comm, monitor->init_exec_name, length) != 0) {
+		if (eg_proc_poll_root_execd(monitor->poll) <= 0)
+			return 0;
+		eg_log_debug("container %s: the init runs %s already: process.args[0] (%s) "
+		             "exec'd it before the first look",
+		             monitor->container->id, init.comm, monitor->init_exec_name);
+	}
 	return monitor_tree_on_event(&exec, monitor);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "entryguard/entity.h"
@@ -427,6 +428,11 @@ int eg_proc_poll_scan(struct eg_proc_poll *poll, uint64_t now_ns, eg_proc_event_
 
 	if (poll->root_gone)
 		return root_lost(poll, err);
+	/* A process's children are listed before it is looked at, so the
+	 * look is no older than its children: one taken before an exec and a
+	 * fork that follows it would hand that child out as the old
+	 * program's (the init's child as crun's, not entrypoint.sh's). */
+	push_children(poll, poll->root_pid, &work_count);
 	r = look_at(poll, poll->root_pid, &look, err);
 	/* Only a root that is gone is given up; another failure is this
 	 * look's. */
@@ -440,22 +446,27 @@ int eg_proc_poll_scan(struct eg_proc_poll *poll, uint64_t now_ns, eg_proc_event_
 	r = visit(poll, &look, 0, now_ns, handler, userdata);
 	if (r < 0)
 		return r;
-	push_children(poll, poll->root_pid, &work_count);
 	/* Depth first from a stack: a parent is always visited (and its exec
 	 * handed out) before its children. */
 	while (work_count > 0) {
 		struct pending next = poll->work[--work_count];
 		const struct record *known = find(poll, next.pid);
+		size_t listed = work_count;
 
 		if (known && known->generation == poll->generation)
 			continue; /* listed twice (a fake tree's loop, a race) */
-		if (look_at(poll, next.pid, &look, NULL) < 0)
-			continue; /* exited since it was listed */
+		push_children(poll, next.pid, &work_count);
+		/* Exited since it was listed, or not recorded (table full):
+		 * its children are not followed. */
+		if (look_at(poll, next.pid, &look, NULL) < 0) {
+			work_count = listed;
+			continue;
+		}
 		r = visit(poll, &look, next.parent_pid, now_ns, handler, userdata);
 		if (r < 0)
 			return r;
-		if (r > 0)
-			push_children(poll, next.pid, &work_count);
+		if (r == 0)
+			work_count = listed;
 	}
 	r = hand_out_deferred(poll, handler, userdata);
 	if (r >= 0)
@@ -509,6 +520,18 @@ int eg_proc_poll_resolve(struct eg_proc_poll *poll, pid_t pid, uint64_t now_ns,
 			return r;
 		}
 	}
+	/* An entrypoint's exec held back (exec "$@"): its other children,
+	 * which the climb did not meet, may have been forked before it, so a
+	 * whole look hands them out first, then the exec; handed out now, it
+	 * would leave them (a marker forked before `exec "$@"`) the new
+	 * program's. */
+	if (poll->deferred_count > 0 || poll->caller_deferred) {
+		struct eg_error ignored = {0};
+
+		/* Its failure is the next scan's to report; pid is resolved. */
+		(void)eg_proc_poll_scan(poll, now_ns, handler, userdata, &ignored);
+	}
+	/* Whatever is still held back (no look, or one that failed): out now. */
 	r = hand_out_deferred(poll, handler, userdata);
 	return r < 0 ? r : 1;
 }
@@ -565,6 +588,35 @@ void eg_proc_poll_free(struct eg_proc_poll *poll)
 	free(poll->records);
 	free(poll->work);
 	free(poll);
+}
+
+int eg_proc_poll_root_execd(const struct eg_proc_poll *poll)
+{
+	char path[PATH_MAX + 32];
+	struct stat program, root, monitor_root;
+
+	/* Each stat follows the magic link to the file itself, whatever
+	 * mount namespace it lives in, where readlink could only name it. */
+	snprintf(path, sizeof(path), "%s/%d/exe", poll->proc_root, (int)poll->root_pid);
+	if (stat(path, &program) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%d/root/", poll->proc_root, (int)poll->root_pid);
+	if (stat(path, &root) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/self/root/", poll->proc_root);
+	if (stat(path, &monitor_root) < 0)
+		return -errno;
+	return program.st_dev == root.st_dev && root.st_dev != monitor_root.st_dev;
+}
+
+uint64_t eg_proc_poll_suspended_ns(const struct timespec *boottime,
+                                   const struct timespec *monotonic)
+{
+	int64_t difference =
+	    ((int64_t)boottime->tv_sec - (int64_t)monotonic->tv_sec) * 1000000000ll +
+	    ((int64_t)boottime->tv_nsec - (int64_t)monotonic->tv_nsec);
+
+	return difference > 0 ? (uint64_t)difference : 0;
 }
 
 void eg_proc_poll_get_stats(const struct eg_proc_poll *poll, struct eg_proc_poll_stats *ret_stats)

@@ -9,7 +9,11 @@
  * A scan walks down from the container's init through
  * <proc>/PID/task/TID/children (every thread's children: a process forked
  * by a thread is the process's child).  For each process it reads stat
- * (parent, start time, comm) and the exe link:
+ * (parent, start time, comm) and the exe link, after its children files:
+ * a child listed was then forked by the program the look shows, or by one
+ * before it (an exec after the fork), never by a later one; a look older
+ * than the list would hand out a child of a quick exec-then-fork as the
+ * old program's (the init's first child as the runtime's, windowless):
  *  - a pid not seen before is a fork of the process whose children file
  *    listed it; when its comm or exe differ from that parent's, it also
  *    exec'd after the fork;
@@ -41,6 +45,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "entryguard/cleanup.h"
 #include "entryguard/error.h"
@@ -101,7 +106,10 @@ EG_DEFINE_CLEANUP(struct eg_proc_poll *, eg_proc_poll_free)
 int eg_proc_poll_scan(struct eg_proc_poll *poll, uint64_t now_ns, eg_proc_event_handler handler,
                       void *userdata, struct eg_error *err);
 
-/* Brings pid and its ancestors up to date (forks, execs) at now_ns.
+/* Brings pid and its ancestors up to date (forks, execs) at now_ns.  When
+ * that holds back an entrypoint's exec (eg_proc_poll_mark_entrypoint(),
+ * eg_proc_poll_defer_exec()), a whole scan follows, so that the
+ * entrypoint's other children come before it, as in a scan.
  * Returns 1 when pid descends from the root (and is recorded), 0 when it
  * provably does not (its ancestors lead elsewhere), or a negative errno:
  * -ESRCH pid is gone, -ENOSPC the table is full, -ELOOP too deep, another
@@ -121,6 +129,24 @@ void eg_proc_poll_mark_entrypoint(struct eg_proc_poll *poll, pid_t pid);
  * first program is known from process.args[0] while /proc may already show
  * the program it exec'd next. */
 void eg_proc_poll_defer_exec(struct eg_proc_poll *poll, pid_t pid, const char *before_name);
+
+/* Whether the root has exec'd since the runtime made it: 1 when its program
+ * is a file of the filesystem its root directory is on, and that is not the
+ * monitor's root filesystem (a runtime's init runs the runtime's binary, a
+ * host file or a memfd, until it execs process.args[0] inside the
+ * container); 0 when not, or when the container's root is the host's (it
+ * cannot be told then); a negative errno when /proc could not be read.
+ * For a monitor that first looks once the init may have exec'd twice
+ * (`exec "$@"`): its program then no longer tells. */
+int eg_proc_poll_root_execd(const struct eg_proc_poll *poll);
+
+/* The time spent suspended, CLOCK_BOOTTIME minus CLOCK_MONOTONIC read just
+ * after it: the boot_offset_ns of the settings.  0 when the difference is
+ * negative (no suspend: the later read of CLOCK_MONOTONIC is ahead by the
+ * time between the two reads), never a wrapped-around huge offset, which
+ * would stamp every start time 0. */
+uint64_t eg_proc_poll_suspended_ns(const struct timespec *boottime,
+                                   const struct timespec *monotonic);
 
 void eg_proc_poll_get_stats(const struct eg_proc_poll *poll, struct eg_proc_poll_stats *ret_stats);
 

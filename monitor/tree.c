@@ -238,8 +238,7 @@ void monitor_tree_set_init_start(struct monitor *monitor)
 	 * stamped with CLOCK_MONOTONIC, which stops while suspended. */
 	clock_gettime(CLOCK_BOOTTIME, &boot);
 	clock_gettime(CLOCK_MONOTONIC, &monotonic);
-	suspended = (uint64_t)(boot.tv_sec - monotonic.tv_sec) * 1000000000ull +
-	            (uint64_t)boot.tv_nsec - (uint64_t)monotonic.tv_nsec;
+	suspended = eg_proc_poll_suspended_ns(&boot, &monotonic);
 	monitor->boot_offset_ns = suspended;
 	started = monitor->container->init_start_time * monitor->nanoseconds_per_tick;
 	monitor->init_started_ns = started > suspended ? started - suspended : 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "monitor/tracker_procfs.h"
@@ -255,6 +256,203 @@ static void exec_before_first_scan(void **state)
 	assert_int_equal(fake->events[0].timestamp_ns, CREATED_NS);
 }
 
+/* The root's children file as a FIFO: the scan's open of it blocks until a
+ * helper process, which first makes the root exec entrypoint.sh and fork
+ * 101 (an egprobe), writes "101".  Whatever the tracker looked at before
+ * that open predates the exec and the fork, all it looks at after follows
+ * them: what a loaded machine does between a look at the init and the read
+ * of its children file. */
+static pid_t exec_and_fork_during_the_read(const struct fake *fake)
+{
+	char path[PATH_MAX];
+	pid_t helper;
+
+	snprintf(path, sizeof(path), "%s/%d/task/%d/children", fake->root, ROOT, ROOT);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC); /* until the scan reads */
+
+		process(fake, ROOT, 1, 500, "entrypoint.sh", "/bin/busybox");
+		process(fake, 101, ROOT, 650, "egprobe", "/bin/egprobe");
+		_exit(fd >= 0 && write(fd, "101\n", 4) == 4 ? 0 : 1);
+	}
+	return helper;
+}
+
+static void reaped(const struct fake *fake, pid_t helper)
+{
+	char path[PATH_MAX];
+	int status = -1;
+
+	assert_int_equal(waitpid(helper, &status, 0), helper);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(path, sizeof(path), "%s/%d/task/%d/children", fake->root, ROOT, ROOT);
+	unlink(path);
+	children(fake, ROOT, ROOT, "101");
+}
+
+/* The init execs entrypoint.sh and forks its first child while a look is
+ * under way: the look must hand out the exec before that child's fork, or
+ * the child gets the runtime's lineage and no window (the marker of the
+ * scenario 'grandchild' missed). */
+static void exec_and_fork_during_a_look(void **state)
+{
+	struct fake *fake = *state;
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+	pid_t helper;
+	int r;
+
+	process(fake, ROOT, 1, 500, "crun", "/usr/bin/crun");
+	poll = tracker(fake, 64);
+	assert_int_equal(scan(fake, poll, 6000000000ull), 0);
+	helper = exec_and_fork_during_the_read(fake);
+	r = scan(fake, poll, 7000000000ull);
+	reaped(fake, helper);
+	assert_int_equal(r, 3);
+	expect(fake, 0, EG_PROC_EVENT_EXEC, ROOT, 0);
+	expect(fake, 1, EG_PROC_EVENT_FORK, 101, ROOT);
+	expect(fake, 2, EG_PROC_EVENT_EXEC, 101, 0);
+	/* Nothing is left to find. */
+	assert_int_equal(scan(fake, poll, 7005000000ull), 0);
+}
+
+/* The same for a process below the root: a child that execs and forks
+ * while the look at it is under way. */
+static void exec_and_fork_below_the_root_during_a_look(void **state)
+{
+	struct fake *fake = *state;
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+	char path[PATH_MAX];
+	pid_t helper;
+	int status = -1, r;
+
+	process(fake, ROOT, 1, 500, "entrypoint.sh", "/bin/busybox");
+	process(fake, 101, ROOT, 600, "entrypoint.sh", "/bin/busybox");
+	children(fake, ROOT, ROOT, "101");
+	poll = tracker(fake, 64);
+	assert_int_equal(scan(fake, poll, 6000000000ull), 1);
+	expect(fake, 0, EG_PROC_EVENT_FORK, 101, ROOT);
+	snprintf(path, sizeof(path), "%s/101/task/101/children", fake->root);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	helper = fork();
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+		process(fake, 101, ROOT, 600, "egprobe", "/bin/egprobe");
+		process(fake, 102, 101, 650, "egprobe", "/bin/egprobe");
+		_exit(fd >= 0 && write(fd, "102", 3) == 3 ? 0 : 1);
+	}
+	r = scan(fake, poll, 7000000000ull);
+	assert_int_equal(waitpid(helper, &status, 0), helper);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(path);
+	children(fake, 101, 101, "102");
+	assert_int_equal(r, 2);
+	expect(fake, 0, EG_PROC_EVENT_EXEC, 101, 0);
+	/* The same program as its parent's now: a plain fork. */
+	expect(fake, 1, EG_PROC_EVENT_FORK, 102, 101);
+}
+
+static void link_at(const struct fake *fake, const char *name, const char *target)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", fake->root, name);
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* Whether the init exec'd: its program is a file of its root directory's
+ * filesystem, which is not the monitor's.  The fake's filesystems: the
+ * temp dir (the container's root and its files) and procfs (the runtime's
+ * binary before the exec, or the monitor's root). */
+static void root_execd(void **state)
+{
+	struct fake *fake = *state;
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+	char path[PATH_MAX];
+
+	process(fake, ROOT, 1, 500, "egprobe", "/proc/version");
+	poll = tracker(fake, 8);
+	snprintf(path, sizeof(path), "%s/rootfs", fake->root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/rootfs/egprobe", fake->root);
+	write_text(path, "");
+	snprintf(path, sizeof(path), "%s/self", fake->root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	link_at(fake, "self/root", "/proc");
+	snprintf(path, sizeof(path), "%s/rootfs", fake->root);
+	link_at(fake, "100/root", path);
+	/* Still the runtime's binary, from another filesystem. */
+	assert_int_equal(eg_proc_poll_root_execd(poll), 0);
+	/* A file of the container's. */
+	snprintf(path, sizeof(path), "%s/rootfs/egprobe", fake->root);
+	link_at(fake, "100/exe", path);
+	assert_int_equal(eg_proc_poll_root_execd(poll), 1);
+	/* The container's root is the monitor's: nothing can be told. */
+	snprintf(path, sizeof(path), "%s/rootfs", fake->root);
+	link_at(fake, "self/root", path);
+	assert_int_equal(eg_proc_poll_root_execd(poll), 0);
+	/* Gone (a zombie has no exe). */
+	snprintf(path, sizeof(path), "%s/100/exe", fake->root);
+	unlink(path);
+	assert_int_equal(eg_proc_poll_root_execd(poll), -ENOENT);
+}
+
+/* CLOCK_BOOTTIME read just before CLOCK_MONOTONIC, on a machine that never
+ * slept: the later read is ahead, and the offset is 0, not a wrapped-around
+ * one that stamps every start time 0 (the windows of entrypoints found as
+ * new children then closed at once: their execs are stamped with the later
+ * of their start and the last scan). */
+static void suspended_time(void **state)
+{
+	struct timespec boot = {.tv_sec = 12000, .tv_nsec = 500000000};
+	struct timespec monotonic = {.tv_sec = 12000, .tv_nsec = 500000300};
+	struct fake *fake = *state;
+	struct eg_proc_poll_settings settings = {
+	    .proc_root = fake->root,
+	    .root_pid = ROOT,
+	    .root_start_time = 500,
+	    .max_processes = 8,
+	    .nanoseconds_per_tick = 10000000ull,
+	};
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+	struct eg_error err = {0};
+
+	assert_int_equal(eg_proc_poll_suspended_ns(&boot, &monotonic), 0);
+	/* Across a second's boundary. */
+	boot = (struct timespec){.tv_sec = 12000, .tv_nsec = 999999900};
+	monotonic = (struct timespec){.tv_sec = 12001, .tv_nsec = 100};
+	assert_int_equal(eg_proc_poll_suspended_ns(&boot, &monotonic), 0);
+	/* Slept 2.5 s. */
+	boot = (struct timespec){.tv_sec = 12003, .tv_nsec = 100};
+	monotonic = (struct timespec){.tv_sec = 12000, .tv_nsec = 500000100};
+	assert_int_equal(eg_proc_poll_suspended_ns(&boot, &monotonic), 2500000000ull);
+
+	/* An entrypoint started as a child, resolved before the first scan:
+	 * its fork and exec are stamped at its start, not 0. */
+	boot = (struct timespec){.tv_sec = 12000, .tv_nsec = 500000000};
+	monotonic = (struct timespec){.tv_sec = 12000, .tv_nsec = 500000300};
+	settings.boot_offset_ns = eg_proc_poll_suspended_ns(&boot, &monotonic);
+	settings.created_ns = CREATED_NS;
+	process(fake, ROOT, 1, 500, "init.sh", "/bin/busybox");
+	process(fake, 101, ROOT, 600, "entrypoint.sh", "/bin/busybox");
+	assert_int_equal(eg_proc_poll_new(&settings, &poll, &err), 0);
+	fake->count = 0;
+	assert_int_equal(eg_proc_poll_resolve(poll, 101, 6100000000ull, record_event, fake, &err),
+	                 1);
+	assert_int_equal(fake->count, 2);
+	expect(fake, 0, EG_PROC_EVENT_FORK, 101, ROOT);
+	assert_int_equal(fake->events[0].timestamp_ns, 6000000000ull);
+	expect(fake, 1, EG_PROC_EVENT_EXEC, 101, 0);
+	assert_int_equal(fake->events[1].timestamp_ns, 6000000000ull);
+}
+
 /* A subshell runs what its parent runs: a fork, no exec.  Its own child,
  * found in the same look, comes after it. */
 static void subshell_and_grandchild(void **state)
@@ -432,6 +630,33 @@ static void resolve_on_demand(void **state)
 	assert_true(eg_proc_poll_resolve(poll, 999, 6400000000ull, record_event, fake, &err) < 0);
 }
 
+/* `cmd & exec "$@"`, and the program that replaced the entrypoint acts
+ * before any look: resolving it (the root) holds its exec back, and its
+ * child forked before the exec (the marker), which the climb does not
+ * meet, comes first, with the entrypoint as its parent. */
+static void resolve_entrypoint_exec_after_its_children(void **state)
+{
+	struct fake *fake = *state;
+	_cleanup_(eg_proc_poll_freep) struct eg_proc_poll *poll = NULL;
+	struct eg_error err = {0};
+
+	process(fake, ROOT, 1, 500, "entrypoint.sh", "/bin/busybox");
+	poll = tracker(fake, 64);
+	eg_proc_poll_mark_entrypoint(poll, ROOT);
+	process(fake, ROOT, 1, 500, "egprobe", "/bin/egprobe");
+	process(fake, 101, ROOT, 600, "egprobe", "/bin/egprobe");
+	children(fake, ROOT, ROOT, "101");
+	fake->count = 0;
+	assert_int_equal(eg_proc_poll_resolve(poll, ROOT, 6000000000ull, record_event, fake, &err),
+	                 1);
+	assert_int_equal(fake->count, 3);
+	expect(fake, 0, EG_PROC_EVENT_FORK, 101, ROOT);
+	expect(fake, 1, EG_PROC_EVENT_EXEC, 101, 0);
+	expect(fake, 2, EG_PROC_EVENT_EXEC, ROOT, 0);
+	/* Nothing held back any more. */
+	assert_int_equal(scan(fake, poll, 6005000000ull), 0);
+}
+
 /* The table holds max_processes; the rest is counted, not tracked. */
 static void table_full(void **state)
 {
@@ -501,6 +726,13 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(resolve_on_demand, fake_setup, fake_teardown),
 	    cmocka_unit_test_setup_teardown(table_full, fake_setup, fake_teardown),
 	    cmocka_unit_test_setup_teardown(long_children_file, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(exec_and_fork_during_a_look, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(exec_and_fork_below_the_root_during_a_look, fake_setup,
+	                                    fake_teardown),
+	    cmocka_unit_test_setup_teardown(suspended_time, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(root_execd, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(resolve_entrypoint_exec_after_its_children, fake_setup,
+	                                    fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
