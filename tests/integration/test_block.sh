@@ -24,10 +24,10 @@
 #                             environment): the kill and detect cases ask for
 #                             their mode with the io.entryguard.mode annotation
 #                             (`ctr run --annotation`), as a CRI pod would.
-#                             CRI itself is not driven (no crictl here): the
-#                             snippet is checked by the CRI plugin loading it
-#                             and by `containerd config dump`; CRI's BinaryName
-#                             is the same runc shim option --runc-binary sets.
+#                             Here the snippet is checked by the CRI plugin
+#                             loading it and by `containerd config dump`; CRI
+#                             pods through it are driven end to end by
+#                             test_cri.sh.
 #
 # The cases, the same for every runner (containers start together; counts
 # are taken once every monitor has exited):
