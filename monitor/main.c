@@ -195,6 +195,17 @@ static int listen_receive(struct monitor *monitor, const struct options *options
 	if (r >= 0)
 		r = monitor_notify_new(monitor, steal_fd(&seccomp_fd), monitor->epoll_fd,
 		                       MONITOR_SOURCE_NOTIFY, &monitor->notify, err);
+	if (r >= 0 && getenv("ENTRYGUARD_NOTIFY_FAST_PATH") &&
+	    strcmp(getenv("ENTRYGUARD_NOTIFY_FAST_PATH"), "0") == 0)
+		return r;
+	if (r >= 0) {
+		struct eg_error fast_err = {0};
+
+		/* Not fatal: the event loop receives as before. */
+		if (monitor_notify_start_fast_path(monitor->notify, &fast_err) < 0)
+			eg_log_warning("container %s: %s", monitor->container->id,
+			               fast_err.message);
+	}
 	return r;
 }
 

@@ -3,7 +3,9 @@
  * entryguard-monitor: one per container.  One event loop (epoll) over the
  * proc connector, the sock_diag socket's dump timer, a signalfd, the
  * container init's pidfd and, in listen mode, the container's seccomp
- * listener; no threads, no sleeping to wait.
+ * listener; no sleeping to wait.  One more thread receives the seccomp
+ * notifications where it can be woken on the caller's CPU, and hands what
+ * it cannot answer itself to the loop (notify_fast.c).
  *
  * The parts, one file each:
  *   main.c         arguments, set-up in the right order, the ready handshake
@@ -24,6 +26,7 @@
 #define ENTRYGUARD_MONITOR_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -92,6 +95,13 @@ struct monitor {
 	 * whether a tree event happened since (monitor_window_open()). */
 	uint64_t window_deadline_ns;
 	bool windows_changed;
+	/* For the seccomp fast path's thread (notify_fast.c), published by
+	 * this thread: the window deadline (UINT64_MAX: none may be assumed,
+	 * the procfs tracker or lost events), and whether process events are
+	 * being read (set before the proc connector is read, cleared once the
+	 * deadline they lead to is published). */
+	_Atomic uint64_t published_deadline_ns;
+	atomic_uint tree_reading;
 	uint64_t first_exec_ns; /* 0: no exec seen yet */
 	bool exiting;
 	bool listen_mode; /* started by entryguard-runtime (--listen) */
@@ -123,6 +133,8 @@ int monitor_tree_on_event(const struct eg_proc_event *event, void *userdata);
 void monitor_tree_receive(struct monitor *monitor);
 /* Whether an attempt at now_ns could match at all. */
 bool monitor_window_open(struct monitor *monitor, uint64_t now_ns);
+/* Recomputes the window deadline and publishes it (published_deadline_ns). */
+void monitor_window_publish(struct monitor *monitor, uint64_t now_ns);
 /* CLOCK_MONOTONIC, the proc connector's clock. */
 uint64_t monitor_now_ns(void);
 

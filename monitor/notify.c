@@ -283,6 +283,7 @@ void monitor_notify_free(struct monitor_notify *notify)
 {
 	if (!notify)
 		return;
+	notify_fast_free(notify);
 	for (size_t i = 0; i < MONITOR_NOTIFY_PENDING_MAX; i++)
 		forget(notify, i);
 	for (size_t i = 0; i < RESIDUES_MAX; i++)
@@ -303,6 +304,7 @@ void monitor_notify_get_stats(const struct monitor_notify *notify,
                               struct monitor_notify_stats *ret_stats)
 {
 	*ret_stats = notify->stats;
+	notify_fast_add_stats(notify, ret_stats);
 }
 
 int notify_answer(struct monitor_notify *notify, uint64_t id, int64_t result)
@@ -527,6 +529,10 @@ void monitor_notify_on_event(struct monitor_notify *notify, uint32_t slot, uint3
 		const struct seccomp_notif *request;
 		int r;
 
+		/* An event from before the fast path's thread took the
+		 * listener back: its RECV would block the loop. */
+		if (!notify_fast_main_receives(notify))
+			return;
 		/* Every task using the filter is gone: nothing will come. */
 		if ((events & EPOLLHUP) && !(events & EPOLLIN)) {
 			epoll_ctl(notify->epoll_fd, EPOLL_CTL_DEL, notify->listener_fd, NULL);
@@ -543,5 +549,8 @@ void monitor_notify_on_event(struct monitor_notify *notify, uint32_t slot, uint3
 		on_writable(notify, slot - SLOT_PENDING);
 	} else if (slot - SLOT_THREAD < MONITOR_NOTIFY_PENDING_MAX) {
 		on_thread_gone(notify, slot - SLOT_THREAD);
+	} else if (slot == SLOT_HANDOFF) {
+		notify_fast_on_event(notify);
 	}
+	notify_fast_after_event(notify);
 }

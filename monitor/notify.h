@@ -3,7 +3,9 @@
  * The container's seccomp listener: the runtime installed a filter that
  * turns connect, sendto, sendmsg and sendmmsg (and i386 socketcall) into
  * notifications, and sent us the listener fd.  Each notification is
- * answered in the monitor's one event loop, never blocking it:
+ * answered in the monitor's one event loop, never blocking it (where the
+ * fast path runs, its thread receives them and answers CONTINUE itself
+ * only where the loop's answer could be nothing else: notify_fast.c):
  *
  *  - CONTINUE when the answer cannot depend on what the call names: no
  *    window is open, the process is not one whose attempts could match
@@ -76,6 +78,8 @@ struct monitor_notify_stats {
 	uint64_t threads_gone;      /* waiting calls dropped: thread gone or interrupted */
 	uint64_t residues_kept;     /* interrupted stream sends that had sent bytes */
 	uint64_t residues_answered; /* restarted sends answered with that count */
+	uint64_t fast_continued;    /* CONTINUE by the fast path's thread (in continued) */
+	uint64_t fast_handed_off;   /* received by that thread, answered by the loop */
 };
 
 /* Takes listener_fd (closed by monitor_notify_free(), or here on failure).
@@ -86,6 +90,13 @@ struct monitor_notify_stats {
 int monitor_notify_new(struct monitor *monitor, int listener_fd, int epoll_fd, uint32_t epoll_tag,
                        struct monitor_notify **ret_notify, struct eg_error *err);
 void monitor_notify_free(struct monitor_notify *notify);
+
+/* Starts the fast path's thread (notify_fast.c) where SYNC_WAKE_UP is set
+ * and the proc connector is the tracker: it receives every notification,
+ * answers CONTINUE itself where nothing else could be the answer, and hands
+ * the rest to the event loop.  1 started, 0 not applicable, or a negative
+ * errno (the loop then receives as before). */
+int monitor_notify_start_fast_path(struct monitor_notify *notify, struct eg_error *err);
 
 void monitor_notify_on_event(struct monitor_notify *notify, uint32_t slot, uint32_t events);
 

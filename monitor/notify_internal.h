@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "entryguard/config.h"
 #include "monitor/emulate.h"
 #include "monitor/message.h"
 #include "monitor/notify.h"
@@ -22,6 +23,8 @@
 #define SLOT_TIMER    1u
 #define SLOT_PENDING  2u
 #define SLOT_THREAD   (SLOT_PENDING + MONITOR_NOTIFY_PENDING_MAX)
+/* The fast path's hand-off eventfd (notify_fast.c). */
+#define SLOT_HANDOFF  (SLOT_THREAD + MONITOR_NOTIFY_PENDING_MAX)
 
 /* Thread pidfds kept from one notification to the next (a thread that makes
  * one call in a window usually makes many): see notify_pidfd(). */
@@ -103,6 +106,8 @@ struct monitor_notify {
 	 * clone(CLONE_PARENT), so every task that can share a tracked
 	 * process's descriptor table descends from the init in the tree. */
 	bool files_walk_tree;
+	/* The fast path's thread, when it runs (notify_fast.c). */
+	struct notify_fast *fast;
 };
 
 /* notify.c */
@@ -137,6 +142,38 @@ bool residue_matches(const struct residue *residue, uint64_t cookie, uint64_t bu
  * thread pidfd).  fresh skips the cache (a cached pidfd whose thread is
  * gone answers ESRCH: its number now names another task). */
 int notify_pidfd(struct monitor_notify *notify, struct eg_target *target, bool fresh);
+
+/* notify_fast.c */
+/* What the fast path's thread knows when it has received a notification:
+ * only atomics the main thread publishes, the connector's queue, the call's
+ * registers. */
+struct notify_fast_snapshot {
+	enum eg_mode mode;
+	enum eg_socket_call_kind kind; /* eg_socket_call_decode()'s */
+	unsigned inflight;             /* handed-off calls not yet answered */
+	unsigned blockers;             /* waiting calls + residues kept */
+	unsigned tree_reading;         /* the main thread is reading events */
+	bool connector_queued;         /* the proc connector has anything queued (or an error) */
+	uint64_t deadline_ns;          /* published; UINT64_MAX: unknown */
+	uint64_t now_ns;
+};
+/* Whether the thread may answer CONTINUE itself: only where the main
+ * thread's monitor_notify_handle() would have answered CONTINUE with no
+ * other effect; otherwise the call is handed off. */
+bool notify_fast_may_continue(const struct notify_fast_snapshot *snapshot);
+/* The main thread, after each change of its waiting calls or residues. */
+void notify_fast_publish(struct monitor_notify *notify);
+void notify_fast_on_event(struct monitor_notify *notify);
+/* Whether the loop receives from the listener itself now: no fast path,
+ * or it is parked in a window, or it ended. */
+bool notify_fast_main_receives(const struct monitor_notify *notify);
+/* After each event: publishes, and gives the listener back to the thread
+ * once the window is over. */
+void notify_fast_after_event(struct monitor_notify *notify);
+void notify_fast_add_stats(const struct monitor_notify *notify, struct monitor_notify_stats *stats);
+/* At monitor_notify_free(): the thread answers nothing more (it and its
+ * fds live until the process exits). */
+void notify_fast_free(struct monitor_notify *notify);
 
 /* notify_send.c */
 /* Runs an operation as far as it goes without blocking: 0 when it was

@@ -258,10 +258,8 @@ uint64_t monitor_now_ns(void)
  * holds ~10,000 events (proc_connector.h), so this empties it. */
 #define DRAIN_ROUNDS_MAX 16
 
-void monitor_tree_receive(struct monitor *monitor)
+static void receive_events(struct monitor *monitor)
 {
-	if (!monitor->connector)
-		return;
 	for (int round = 0; round < DRAIN_ROUNDS_MAX; round++) {
 		struct eg_error err = {0};
 		int r = eg_proc_connector_receive(monitor->connector, monitor_tree_on_event,
@@ -288,6 +286,26 @@ void monitor_tree_receive(struct monitor *monitor)
 	}
 }
 
+void monitor_tree_receive(struct monitor *monitor)
+{
+	if (!monitor->connector)
+		return;
+	/* Before the socket is read: the fast path hands off while events
+	 * are taken out of the queue and their window is not yet published. */
+	atomic_store(&monitor->tree_reading, 1);
+	receive_events(monitor);
+	monitor_window_publish(monitor, monitor_now_ns());
+	atomic_store(&monitor->tree_reading, 0);
+}
+
+void monitor_window_publish(struct monitor *monitor, uint64_t now_ns)
+{
+	monitor_window_open(monitor, now_ns);
+	atomic_store(&monitor->published_deadline_ns, monitor->poll || monitor->events_lost
+	                                                  ? UINT64_MAX
+	                                                  : monitor->window_deadline_ns);
+}
+
 /* Windows open only at an exec and move only with tree events, so the
  * table is scanned again only after one. */
 bool monitor_window_open(struct monitor *monitor, uint64_t now_ns)
@@ -299,6 +317,8 @@ bool monitor_window_open(struct monitor *monitor, uint64_t now_ns)
 			deadline = 0;
 		monitor->window_deadline_ns = deadline;
 		monitor->windows_changed = false;
+		atomic_store(&monitor->published_deadline_ns,
+		             monitor->poll || monitor->events_lost ? UINT64_MAX : deadline);
 	}
 	return monitor->window_deadline_ns && now_ns <= monitor->window_deadline_ns;
 }
