@@ -29,11 +29,10 @@
  * a new attempt behind them. */
 #define DUMP_MAX      1024
 #define LISTENERS_MAX 4096
-/* A socket whose owner is not (yet) a tracked candidate, or whose owner the
- * correlator does not know yet, is looked at again in the next dumps, up to
- * OWNER_RETRIES times (a burst of forks and execs can be judged a dump
- * before the tree has caught up), at most RETRY_SLOTS such sockets at once;
- * beyond, it is judged as it is. */
+/* A socket whose owner is not (yet) a tracked candidate is looked at again
+ * in the next dumps, up to OWNER_RETRIES times (a burst of forks and execs
+ * can be judged a dump before the tree has caught up), at most RETRY_SLOTS
+ * such sockets at once; beyond, it is judged as it is. */
 #define OWNER_RETRIES 20
 #define RETRY_SLOTS   256
 
@@ -215,23 +214,14 @@ static void judge(struct monitor *monitor, const struct eg_socket_info *socket, 
 		mark_judged(sockets, socket->cookie);
 		return;
 	}
-	/* The procfs tracker's last look may be older than the owner's exec,
-	 * and the proc connector may have lost the owner's events: the owner
-	 * lives (it holds the socket), so its lineage can be read now. */
-	if (monitor->poll || eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0 ||
-	    decision.reason == EG_DECISION_UNTRACKED)
-		monitor_tree_resolve(monitor, attempt.pid);
-	if (eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0) {
-		mark_judged(sockets, socket->cookie);
-		retry_done(sockets, socket->cookie);
-		return;
-	}
-	if (!decision.match && decision.reason == EG_DECISION_UNTRACKED &&
-	    retry_later(sockets, socket->cookie, socket->inode))
-		return;
 	mark_judged(sockets, socket->cookie);
 	retry_done(sockets, socket->cookie);
-	if (!decision.match)
+	/* The procfs tracker's last look may be older than the owner's exec:
+	 * the owner lives (it holds the socket), so look at it now.  (The
+	 * owner is one of the candidates: the correlator tracks it.) */
+	if (monitor->poll)
+		monitor_tree_resolve(monitor, attempt.pid);
+	if (eg_correlator_attempt(monitor->correlator, &attempt, &decision) < 0 || !decision.match)
 		return;
 	/* sock_diag sees an attempt after the kernel made it: it can only
 	 * alert, whatever the mode (blocking is the seccomp path's). */

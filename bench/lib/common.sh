@@ -123,9 +123,8 @@ bn_cleanup() {
 bn_packages() {
 	# shellcheck source=tests/lib/packages.sh
 	source "$BN_TOP/tests/lib/packages.sh"
-	eg_ensure_packages "${EG_RUNTIME_PACKAGES[@]}" meson ninja-build pkg-config gcc \
-		libseccomp-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libnl-idiag-3-dev \
-		libyajl-dev libcap-dev auditd bpftrace >&2 || bn_die "cannot install packages"
+	eg_ensure_packages "${EG_BUILD_PACKAGES[@]}" "${EG_RUNTIME_PACKAGES[@]}" auditd bpftrace >&2 ||
+		bn_die "cannot install packages"
 }
 
 # The private install: $BN_SOURCE built in $BN_BUILD (kept between runs, so

@@ -206,6 +206,20 @@ it_cleanup() {
 	exit "$status"
 }
 
+# it_reap_run_dir PATTERN: kills what still works in $IT_RUN_DIR (monitors
+# run there, outside $IT_DIR) and removes the folder when it matches the
+# glob PATTERN (the test's own temporary run folder).
+it_reap_run_dir() {
+	local pid left
+	left=$(it_pids_mentioning "$IT_RUN_DIR/")
+	for pid in $left; do
+		kill -9 "$pid" 2>/dev/null
+	done
+	[ -z "$left" ] || it_diag "cleanup: killed processes left behind in $IT_RUN_DIR: $left"
+	# shellcheck disable=SC2254 # PATTERN is a glob on purpose
+	case $IT_RUN_DIR in $1) rm -rf "$IT_RUN_DIR" ;; esac
+}
+
 # it_install: builds entryguard from this tree and installs it into a private
 # prefix (once per run: later calls find the install up to date), then sets
 # IT_PREFIX, IT_CLI, IT_HOOK, IT_MONITOR, IT_HOOKS_JSON.  A lock keeps

@@ -133,7 +133,7 @@ BLK_CTRD= # the private containerd's folder
 declare -A BLK_PROFILE=() # case -> profile
 
 blk_cleanup() {
-	local status=$? pid left name
+	local status=$? name
 	trap - EXIT
 	if [ -n "$BLK_CTRD" ]; then
 		eg_containerd_stop "$BLK_CTRD" >/dev/null 2>&1
@@ -143,12 +143,7 @@ blk_cleanup() {
 	done
 	IT_PODMAN_NAMES=()
 	# Monitors work in the run folder, which is outside $IT_DIR.
-	left=$(it_pids_mentioning "$IT_RUN_DIR/")
-	for pid in $left; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ -z "$left" ] || it_diag "cleanup: killed processes left behind in $IT_RUN_DIR: $left"
-	case $IT_RUN_DIR in /tmp/egb.*) rm -rf "$IT_RUN_DIR" ;; esac
+	it_reap_run_dir '/tmp/egb.*'
 	(exit "$status")
 	it_cleanup
 }

@@ -73,7 +73,7 @@ cri_client() {
 }
 
 cri_cleanup() {
-	local status=$? case_name pid left
+	local status=$? case_name
 	trap - EXIT
 	if [ -n "$CRI_CTRD" ]; then
 		for case_name in "${!CRI_POD[@]}"; do
@@ -82,12 +82,7 @@ cri_cleanup() {
 		done
 		EG_CONTAINERD_NAMESPACE=$K8S_NAMESPACE eg_containerd_stop "$CRI_CTRD" >/dev/null 2>&1
 	fi
-	left=$(it_pids_mentioning "$IT_RUN_DIR/")
-	for pid in $left; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ -z "$left" ] || it_diag "cleanup: killed processes left behind in $IT_RUN_DIR: $left"
-	case $IT_RUN_DIR in /tmp/egr.*) rm -rf "$IT_RUN_DIR" ;; esac
+	it_reap_run_dir '/tmp/egr.*'
 	(exit "$status")
 	it_cleanup
 }

@@ -67,7 +67,7 @@ dk() {
 }
 
 dk_cleanup() {
-	local status=$? name pid left waited mountpoint
+	local status=$? name pid waited mountpoint
 	trap - EXIT
 	if [ -n "$DK_PID" ]; then
 		for name in "${DK_NAMES[@]}"; do
@@ -96,12 +96,7 @@ dk_cleanup() {
 		done
 		case $DK_DIR in /tmp/egk.*) rm -rf "$DK_DIR" ;; esac
 	fi
-	left=$(it_pids_mentioning "$IT_RUN_DIR/")
-	for pid in $left; do
-		kill -9 "$pid" 2>/dev/null
-	done
-	[ -z "$left" ] || it_diag "cleanup: killed processes left behind in $IT_RUN_DIR: $left"
-	case $IT_RUN_DIR in /tmp/egr.*) rm -rf "$IT_RUN_DIR" ;; esac
+	it_reap_run_dir '/tmp/egr.*'
 	(exit "$status")
 	it_cleanup
 }
